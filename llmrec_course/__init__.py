@@ -1,0 +1,38 @@
+"""llmrec_course — the helper package of the course "LLM embeddings for recommender systems".
+
+    import llmrec_course as lrc
+
+    enc = lrc.load_encoder("minilm")                 # offline BERT-style encoder
+    item_emb = enc.encode(item_texts)                # (N, d)
+    scores = lrc.score(user_emb, item_emb, "dot")    # (B, N)
+    idx, val = lrc.top_k(scores, k=10, exclude=seen)
+
+Importing touches no network, no GPU, no global seed and no plotting backend.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import cache, device, embed, encoders, score as _score_module
+from .device import autocast, get_device, seed_everything
+from .embed import TextEncoder
+from .encoders import load_encoder, make_tiny_encoder
+from .score import score, top_k, user_profile
+
+__all__ = [
+    "TextEncoder",
+    "__version__",
+    "autocast",
+    "cache",
+    "device",
+    "embed",
+    "encoders",
+    "get_device",
+    "load_encoder",
+    "make_tiny_encoder",
+    "score",
+    "seed_everything",
+    "top_k",
+    "user_profile",
+]

@@ -1,0 +1,175 @@
+"""An on-disk embedding cache, so re-running a notebook is instant.
+
+Layout: ``<root>/<config key>/chunk-*.safetensors``. The config key hashes what changes the numbers
+(model identity, pooling, normalisation, max_length, dtype); each chunk holds the vectors of some
+texts and the SHA-1 of each text. A chunk carries a SHA-256 of its own payload in its metadata: a
+chunk that is truncated, unreadable or fails the check is deleted and its texts recomputed — never
+returned. Chunks are written to a temp file and renamed, so a crash leaves no half-written chunk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import uuid
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+__all__ = ["EmbeddingCache", "text_key"]
+
+MAX_CHUNKS = 32  # more than this and the folder is compacted into one chunk
+
+
+def text_key(text: str) -> bytes:
+    """The 20-byte SHA-1 of a text (UTF-8), the cache's per-text key."""
+    return hashlib.sha1(text.encode("utf-8")).digest()
+
+
+def _payload_digest(emb: np.ndarray, keys: np.ndarray) -> str:
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(emb).tobytes())
+    h.update(np.ascontiguousarray(keys).tobytes())
+    return h.hexdigest()
+
+
+class EmbeddingCache:
+    """Vectors of texts under one configuration, stored in a folder of checked chunks."""
+
+    def __init__(self, root: str | os.PathLike, config: dict):
+        root = Path(root)
+        if root.exists() and not root.is_dir():
+            raise NotADirectoryError(f"embedding cache folder {root} exists but is not a folder")
+        key = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:20]
+        self.folder = root / key
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            probe = self.folder / f".probe-{uuid.uuid4().hex}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as err:
+            raise PermissionError(
+                f"embedding cache folder {root} cannot be written ({err.strerror or err}); pass "
+                "cache=False, another cache=<folder>, or set LLMREC_CACHE_DIR"
+            ) from err
+        config_file = self.folder / "config.json"
+        if not config_file.exists():
+            self._atomic_write_bytes(config_file, json.dumps(config, sort_keys=True, indent=1).encode())
+        self._index: dict[bytes, tuple[str, int]] = {}
+        self._chunks: dict[str, np.ndarray] = {}
+        self._seen: set[str] = set()
+
+    # -- reading ----------------------------------------------------------------------------
+    def _refresh(self) -> None:
+        """Index chunks that appeared since the last look (another process may have added some)."""
+        for path in sorted(self.folder.glob("chunk-*.safetensors")):
+            if path.name in self._seen:
+                continue
+            loaded = self._read_chunk(path)
+            self._seen.add(path.name)
+            if loaded is None:
+                continue
+            emb, keys = loaded
+            self._chunks[path.name] = emb
+            for row, key in enumerate(keys):
+                self._index[bytes(key)] = (path.name, row)
+
+    def _read_chunk(self, path: Path) -> tuple[np.ndarray, np.ndarray] | None:
+        from safetensors import safe_open
+
+        try:
+            with safe_open(str(path), framework="np") as f:
+                digest = (f.metadata() or {}).get("sha256")
+                emb, keys = f.get_tensor("emb"), f.get_tensor("keys")
+            if digest is None or digest != _payload_digest(emb, keys) or len(emb) != len(keys):
+                raise ValueError("checksum mismatch")
+        except Exception as err:  # noqa: BLE001 - any unreadable chunk is treated the same way
+            warnings.warn(f"embedding cache: dropping corrupt chunk {path} ({err}); it will be recomputed",
+                          stacklevel=3)
+            try:
+                path.unlink()
+            except OSError:
+                pass
+            return None
+        return emb, keys
+
+    def get(self, texts: list[str]) -> tuple[dict[int, np.ndarray], list[int]]:
+        """Cached vectors for `texts`: ({position: vector}, positions missing from the cache)."""
+        self._refresh()
+        found, missing = {}, []
+        for pos, text in enumerate(texts):
+            hit = self._index.get(text_key(text))
+            if hit is None:
+                missing.append(pos)
+            else:
+                found[pos] = self._chunks[hit[0]][hit[1]]
+        return found, missing
+
+    # -- writing ----------------------------------------------------------------------------
+    def put(self, texts: list[str], emb: torch.Tensor | np.ndarray) -> None:
+        """Store the vectors of `texts` (rows of `emb`) as one new chunk."""
+        if not texts:
+            return
+        emb = emb.detach().cpu().numpy() if isinstance(emb, torch.Tensor) else np.asarray(emb)
+        emb = np.ascontiguousarray(emb, dtype=np.float32)
+        keys = np.frombuffer(b"".join(text_key(t) for t in texts), dtype=np.uint8).reshape(len(texts), 20)
+        self._write_chunk(emb, keys)
+        self._refresh()
+        if len(self._seen) > MAX_CHUNKS:
+            self._compact()
+
+    def _write_chunk(self, emb: np.ndarray, keys: np.ndarray) -> Path:
+        from safetensors.numpy import save_file
+
+        path = self.folder / f"chunk-{uuid.uuid4().hex}.safetensors"
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
+        os.close(fd)
+        try:
+            save_file({"emb": emb, "keys": np.ascontiguousarray(keys)}, tmp,
+                      metadata={"sha256": _payload_digest(emb, keys)})
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return path
+
+    def _compact(self) -> None:
+        """Merge all chunks into one (written first, then the old ones removed)."""
+        if not self._index:
+            return
+        names = list(self._chunks)
+        keys = np.frombuffer(b"".join(self._index), dtype=np.uint8).reshape(len(self._index), 20)
+        emb = np.stack([self._chunks[name][row] for name, row in self._index.values()])
+        new = self._write_chunk(emb, keys)
+        for name in names:
+            try:
+                (self.folder / name).unlink()
+            except OSError:
+                pass
+        self._index, self._chunks, self._seen = {}, {}, set()
+        self._seen.discard(new.name)
+        self._refresh()
+
+    @staticmethod
+    def _atomic_write_bytes(path: Path, data: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+
+
+def folder_size(path: str | os.PathLike) -> int:
+    """Total bytes of the files under `path` (0 when it does not exist)."""
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.path.getsize(os.path.join(root, name))
+            except OSError:
+                pass
+    return total

@@ -1,0 +1,82 @@
+"""Where tensors live and how runs are made repeatable.
+
+`get_device()` picks cuda > mps > cpu; `autocast(device)` turns on mixed precision on a GPU and is
+a no-op on the CPU; `seed_everything(seed)` seeds Python, NumPy and PyTorch. Nothing here runs on
+import: notebooks call these in a visible cell (notebook 01).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+
+import numpy as np
+import torch
+
+__all__ = ["get_device", "autocast", "amp_dtype", "seed_everything"]
+
+
+def get_device(prefer: str | torch.device | None = "auto") -> torch.device:
+    """The best available device: cuda > mps > cpu, or `prefer` when it names one.
+
+    `prefer` may be "auto" (or None), "cpu", "cuda", "cuda:1", "mps" or a torch.device.
+    Asking for a device that is not there raises a ValueError that says which ones are.
+    """
+    if prefer is None or (isinstance(prefer, str) and prefer == "auto"):
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(prefer)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"device={prefer!r} is not a device name (try 'auto', 'cpu', 'cuda', 'mps')") from err
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={prefer!r} was asked for but CUDA is not available here; use 'auto' or 'cpu'")
+    if device.type == "mps" and not (
+        getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    ):
+        raise ValueError(f"device={prefer!r} was asked for but MPS is not available here; use 'auto' or 'cpu'")
+    return device
+
+
+def amp_dtype(device: torch.device | str) -> torch.dtype | None:
+    """The mixed-precision dtype for `device`: bf16 on GPUs that support it, else fp16; None on CPU."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device.type == "mps":
+        return torch.float16
+    return None
+
+
+def autocast(device: torch.device | str, dtype: torch.dtype | None = None):
+    """A context manager for mixed precision on `device`; a no-op on the CPU.
+
+    >>> with autocast("cpu"):
+    ...     pass
+    """
+    device = torch.device(device)
+    dtype = dtype or amp_dtype(device)
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def seed_everything(seed: int) -> int:
+    """Seed Python's `random`, NumPy and PyTorch (CPU and every GPU); returns the seed.
+
+    The same seed gives the same numbers on the CPU. GPU kernels may still differ in the last
+    bits unless deterministic algorithms are enabled, which this does not force (it is slow).
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+    return seed

@@ -1,0 +1,182 @@
+"""TextEncoder: pooling ignores padding, parity with sentence-transformers, batching, cache, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import llmrec_course as lrc
+from llmrec_course.embed import pool
+
+TEXTS = [
+    "wireless noise cancelling headphones",
+    "a cosy wool sweater for cold winter evenings with a long description that goes on",
+    "jazz",
+    "the football team wins the championship after extra time",
+]
+
+
+def test_pool_by_hand():
+    hidden = torch.tensor([[[1.0, 2.0], [3.0, 4.0], [100.0, -100.0]]])  # (1, 3, 2), last is padding
+    mask = torch.tensor([[1, 1, 0]])
+    assert torch.equal(pool(hidden, mask, "mean"), torch.tensor([[2.0, 3.0]]))
+    assert torch.equal(pool(hidden, mask, "max"), torch.tensor([[3.0, 4.0]]))
+    assert torch.equal(pool(hidden, mask, "cls"), torch.tensor([[1.0, 2.0]]))
+    assert torch.equal(pool(hidden, mask, "last"), torch.tensor([[3.0, 4.0]]))
+    left = torch.tensor([[[100.0, -100.0], [1.0, 2.0], [3.0, 4.0]]])  # left padded
+    lmask = torch.tensor([[0, 1, 1]])
+    assert torch.equal(pool(left, lmask, "last"), torch.tensor([[3.0, 4.0]]))
+    assert torch.equal(pool(left, lmask, "cls"), torch.tensor([[1.0, 2.0]]))
+    assert torch.equal(pool(left, lmask, "mean"), torch.tensor([[2.0, 3.0]]))
+
+
+def test_mean_pool_is_not_the_average_over_padding():
+    hidden = torch.tensor([[[2.0], [4.0], [0.0], [0.0]]])
+    mask = torch.tensor([[1, 1, 0, 0]])
+    wrong = hidden.mean(1)  # the classic bug: padding dilutes the average
+    assert pool(hidden, mask, "mean").item() == 3.0 and wrong.item() == 1.5
+
+
+@pytest.mark.parametrize("pooling", ["mean", "cls", "last", "max"])
+@pytest.mark.parametrize("kind", ["tiny_bert", "tiny_gpt2"])
+def test_batched_equals_one_at_a_time(request, kind, pooling):
+    enc = request.getfixturevalue(kind)
+    together = enc.encode(TEXTS, pooling=pooling, cache=False)
+    alone = torch.cat([enc.encode([t], pooling=pooling, cache=False) for t in TEXTS])
+    torch.testing.assert_close(together, alone, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("pooling", ["mean", "last", "max", "cls"])
+def test_decoder_left_padding_matches_right_padding(tiny_gpt2, pooling):
+    right = tiny_gpt2.encode(TEXTS, pooling=pooling, cache=False)
+    tiny_gpt2.tokenizer.padding_side = "left"
+    try:
+        left = tiny_gpt2.encode(TEXTS, pooling=pooling, cache=False)
+    finally:
+        tiny_gpt2.tokenizer.padding_side = "right"
+    torch.testing.assert_close(left, right, atol=1e-5, rtol=1e-5)
+
+
+def test_output_order_shape_norm_and_duplicates(tiny_bert):
+    texts = TEXTS + [TEXTS[0]]
+    out = tiny_bert.encode(texts, cache=False)
+    assert out.shape == (5, tiny_bert.dim) and out.dtype == torch.float32 and out.device.type == "cpu"
+    torch.testing.assert_close(out.norm(dim=1), torch.ones(5))
+    assert torch.equal(out[0], out[4])
+    raw = tiny_bert.encode(texts, normalize=False, cache=False)
+    assert not torch.allclose(raw.norm(dim=1), torch.ones(5))
+
+
+def test_token_budget_batches(tiny_bert):
+    texts = [("word " * n).strip() for n in range(1, 40)]
+    enc = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", token_budget=64, cache=False)
+    assert enc.num_batches(texts) > enc.num_batches(texts[:5])
+    ids = enc.tokenize(texts, 128)
+    lengths = np.array([len(x) for x in ids])
+    for batch in enc._batches(lengths, None):
+        assert len(batch) * lengths[batch].max() <= max(64, lengths[batch].max())
+    torch.testing.assert_close(enc.encode(texts), tiny_bert.encode(texts, cache=False), atol=1e-5, rtol=1e-5)
+    assert enc.num_batches(texts, batch_size=1) == len(texts)
+
+
+def test_cache_roundtrip_and_corruption(tiny_bert, tmp_path):
+    enc = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="tiny-test",
+                                cache=tmp_path)
+    first = enc.encode(TEXTS)
+    chunks = list(tmp_path.rglob("chunk-*.safetensors"))
+    assert len(chunks) == 1
+    again = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="tiny-test",
+                                  cache=tmp_path)
+    found, missing = again._cache_for("mean", True, again.max_length).get(TEXTS)
+    assert missing == [] and len(found) == len(TEXTS)
+    torch.testing.assert_close(again.encode(TEXTS), first)
+    # Corrupt the chunk: flip bytes in the payload. It must be detected, dropped and recomputed.
+    data = bytearray(chunks[0].read_bytes())
+    data[-8:] = b"\xff" * 8
+    chunks[0].write_bytes(bytes(data))
+    fresh = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="tiny-test",
+                                  cache=tmp_path)
+    with pytest.warns(UserWarning, match="corrupt chunk"):
+        out = fresh.encode(TEXTS)
+    torch.testing.assert_close(out, first)
+    # A truncated chunk too.
+    chunk = next(tmp_path.rglob("chunk-*.safetensors"))
+    chunk.write_bytes(chunk.read_bytes()[:40])
+    fresh = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="tiny-test",
+                                  cache=tmp_path)
+    with pytest.warns(UserWarning, match="corrupt chunk"):
+        torch.testing.assert_close(fresh.encode(TEXTS), first)
+
+
+def test_cache_keyed_by_pooling_and_normalisation(tiny_bert, tmp_path):
+    enc = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="k", cache=tmp_path)
+    mean = enc.encode(TEXTS, pooling="mean")
+    cls = enc.encode(TEXTS, pooling="cls")
+    raw = enc.encode(TEXTS, pooling="mean", normalize=False)
+    assert not torch.allclose(mean, cls) and not torch.allclose(mean, raw)
+    torch.testing.assert_close(enc.encode(TEXTS, pooling="cls"), cls)
+
+
+def test_cache_compaction_keeps_every_vector(tiny_bert, tmp_path, monkeypatch):
+    monkeypatch.setattr(lrc.cache, "MAX_CHUNKS", 3)
+    enc = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="c", cache=tmp_path)
+    texts = [f"item number {i}" for i in range(6)]
+    expected = tiny_bert.encode(texts, cache=False)
+    for t in texts:
+        enc.encode([t])
+    assert len(list(tmp_path.rglob("chunk-*.safetensors"))) <= 3
+    fresh = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="c", cache=tmp_path)
+    found, missing = fresh._cache_for("mean", True, fresh.max_length).get(texts)
+    assert missing == []
+    torch.testing.assert_close(fresh.encode(texts), expected)
+
+
+def test_unwritable_cache_folder_is_a_clear_error(tiny_bert, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    enc = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="x", cache=blocker)
+    with pytest.raises(NotADirectoryError, match="a-file"):
+        enc.encode(TEXTS)
+    enc = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="x",
+                                cache=blocker / "sub")
+    with pytest.raises(PermissionError, match="cannot be written"):
+        enc.encode(TEXTS)
+
+
+@pytest.mark.parametrize(
+    ("texts", "kwargs", "error", "match"),
+    [
+        ([], {}, ValueError, "empty"),
+        ("one string", {}, TypeError, "not one string"),
+        (["ok", 3], {}, TypeError, r"texts\[1\] is int"),
+        (["ok", None], {}, TypeError, r"texts\[1\] is NoneType"),
+        (["ok"], {"pooling": "median"}, ValueError, "unknown pooling 'median'"),
+        (["ok"], {"batch_size": 0}, ValueError, "batch_size"),
+        (["ok"], {"max_length": -1}, ValueError, "max_length"),
+    ],
+)
+def test_bad_input(tiny_bert, texts, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        tiny_bert.encode(texts, cache=False, **kwargs)
+
+
+@pytest.mark.slow
+def test_parity_with_sentence_transformers(minilm):
+    st = pytest.importorskip("sentence_transformers")
+    model = st.SentenceTransformer(str(lrc.encoders.KNOWN_MODELS["minilm"].locate()), device="cpu")
+    texts = TEXTS + ["Vintage leather satchel, hand-stitched, fits a 13-inch laptop. " * 6, "ok"]
+    ours = minilm.encode(texts)
+    theirs = torch.from_numpy(model.encode(texts, normalize_embeddings=True))
+    assert (ours - theirs).abs().max().item() < 1e-5
+    # and with a long text past the 256-token limit both truncate the same way
+    long = ["word " * 600]
+    theirs_long = torch.from_numpy(model.encode(long, normalize_embeddings=True))
+    assert (minilm.encode(long) - theirs_long).abs().max().item() < 1e-5
+
+
+@pytest.mark.slow
+def test_minilm_embeddings_carry_meaning(minilm):
+    emb = minilm.encode(["a warm woollen jumper", "a cosy knitted sweater", "a stock market crash"])
+    sims = emb @ emb.T
+    assert sims[0, 1] > sims[0, 2] + 0.2
