@@ -14,7 +14,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import cache, device, embed, encoders, score as _score_module
+from . import cache, data, device, embed, encoders, losses, metrics
+from . import score as _score_module  # noqa: F401  (the module; `lrc.score` is the function)
 from .device import autocast, get_device, seed_everything
 from .embed import TextEncoder
 from .encoders import load_encoder, make_tiny_encoder
@@ -25,12 +26,15 @@ __all__ = [
     "__version__",
     "autocast",
     "cache",
+    "data",
     "device",
     "embed",
     "encoders",
     "get_device",
     "load_encoder",
+    "losses",
     "make_tiny_encoder",
+    "metrics",
     "score",
     "seed_everything",
     "top_k",

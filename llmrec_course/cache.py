@@ -58,7 +58,9 @@ class EmbeddingCache:
             ) from err
         config_file = self.folder / "config.json"
         if not config_file.exists():
-            self._atomic_write_bytes(config_file, json.dumps(config, sort_keys=True, indent=1).encode())
+            self._atomic_write_bytes(
+                config_file, json.dumps(config, sort_keys=True, indent=1).encode()
+            )
         self._index: dict[bytes, tuple[str, int]] = {}
         self._chunks: dict[str, np.ndarray] = {}
         self._seen: set[str] = set()
@@ -88,8 +90,10 @@ class EmbeddingCache:
             if digest is None or digest != _payload_digest(emb, keys) or len(emb) != len(keys):
                 raise ValueError("checksum mismatch")
         except Exception as err:  # noqa: BLE001 - any unreadable chunk is treated the same way
-            warnings.warn(f"embedding cache: dropping corrupt chunk {path} ({err}); it will be recomputed",
-                          stacklevel=3)
+            warnings.warn(
+                f"embedding cache: dropping corrupt chunk {path} ({err}); it will be recomputed",
+                stacklevel=3,
+            )
             try:
                 path.unlink()
             except OSError:
@@ -116,7 +120,9 @@ class EmbeddingCache:
             return
         emb = emb.detach().cpu().numpy() if isinstance(emb, torch.Tensor) else np.asarray(emb)
         emb = np.ascontiguousarray(emb, dtype=np.float32)
-        keys = np.frombuffer(b"".join(text_key(t) for t in texts), dtype=np.uint8).reshape(len(texts), 20)
+        keys = np.frombuffer(b"".join(text_key(t) for t in texts), dtype=np.uint8).reshape(
+            len(texts), 20
+        )
         self._write_chunk(emb, keys)
         self._refresh()
         if len(self._seen) > MAX_CHUNKS:
@@ -129,8 +135,11 @@ class EmbeddingCache:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
         os.close(fd)
         try:
-            save_file({"emb": emb, "keys": np.ascontiguousarray(keys)}, tmp,
-                      metadata={"sha256": _payload_digest(emb, keys)})
+            save_file(
+                {"emb": emb, "keys": np.ascontiguousarray(keys)},
+                tmp,
+                metadata={"sha256": _payload_digest(emb, keys)},
+            )
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):

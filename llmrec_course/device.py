@@ -32,13 +32,19 @@ def get_device(prefer: str | torch.device | None = "auto") -> torch.device:
     try:
         device = torch.device(prefer)
     except (RuntimeError, TypeError) as err:
-        raise ValueError(f"device={prefer!r} is not a device name (try 'auto', 'cpu', 'cuda', 'mps')") from err
+        raise ValueError(
+            f"device={prefer!r} is not a device name (try 'auto', 'cpu', 'cuda', 'mps')"
+        ) from err
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device={prefer!r} was asked for but CUDA is not available here; use 'auto' or 'cpu'")
+        raise ValueError(
+            f"device={prefer!r} was asked for but CUDA is not available here; use 'auto' or 'cpu'"
+        )
     if device.type == "mps" and not (
         getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
     ):
-        raise ValueError(f"device={prefer!r} was asked for but MPS is not available here; use 'auto' or 'cpu'")
+        raise ValueError(
+            f"device={prefer!r} was asked for but MPS is not available here; use 'auto' or 'cpu'"
+        )
     return device
 
 

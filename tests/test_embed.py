@@ -61,7 +61,9 @@ def test_decoder_left_padding_matches_right_padding(tiny_gpt2, pooling):
 def test_output_order_shape_norm_and_duplicates(tiny_bert):
     texts = TEXTS + [TEXTS[0]]
     out = tiny_bert.encode(texts, cache=False)
-    assert out.shape == (5, tiny_bert.dim) and out.dtype == torch.float32 and out.device.type == "cpu"
+    assert (
+        out.shape == (5, tiny_bert.dim) and out.dtype == torch.float32 and out.device.type == "cpu"
+    )
     torch.testing.assert_close(out.norm(dim=1), torch.ones(5))
     assert torch.equal(out[0], out[4])
     raw = tiny_bert.encode(texts, normalize=False, cache=False)
@@ -70,24 +72,30 @@ def test_output_order_shape_norm_and_duplicates(tiny_bert):
 
 def test_token_budget_batches(tiny_bert):
     texts = [("word " * n).strip() for n in range(1, 40)]
-    enc = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", token_budget=64, cache=False)
+    enc = lrc.embed.TextEncoder(
+        tiny_bert.model, tiny_bert.tokenizer, name="t", token_budget=64, cache=False
+    )
     assert enc.num_batches(texts) > enc.num_batches(texts[:5])
     ids = enc.tokenize(texts, 128)
     lengths = np.array([len(x) for x in ids])
     for batch in enc._batches(lengths, None):
         assert len(batch) * lengths[batch].max() <= max(64, lengths[batch].max())
-    torch.testing.assert_close(enc.encode(texts), tiny_bert.encode(texts, cache=False), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(
+        enc.encode(texts), tiny_bert.encode(texts, cache=False), atol=1e-5, rtol=1e-5
+    )
     assert enc.num_batches(texts, batch_size=1) == len(texts)
 
 
 def test_cache_roundtrip_and_corruption(tiny_bert, tmp_path):
-    enc = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="tiny-test",
-                                cache=tmp_path)
+    enc = lrc.embed.TextEncoder(
+        tiny_bert.model, tiny_bert.tokenizer, name="t", identity="tiny-test", cache=tmp_path
+    )
     first = enc.encode(TEXTS)
     chunks = list(tmp_path.rglob("chunk-*.safetensors"))
     assert len(chunks) == 1
-    again = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="tiny-test",
-                                  cache=tmp_path)
+    again = lrc.embed.TextEncoder(
+        tiny_bert.model, tiny_bert.tokenizer, name="t", identity="tiny-test", cache=tmp_path
+    )
     found, missing = again._cache_for("mean", True, again.max_length).get(TEXTS)
     assert missing == [] and len(found) == len(TEXTS)
     torch.testing.assert_close(again.encode(TEXTS), first)
@@ -95,22 +103,26 @@ def test_cache_roundtrip_and_corruption(tiny_bert, tmp_path):
     data = bytearray(chunks[0].read_bytes())
     data[-8:] = b"\xff" * 8
     chunks[0].write_bytes(bytes(data))
-    fresh = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="tiny-test",
-                                  cache=tmp_path)
+    fresh = lrc.embed.TextEncoder(
+        tiny_bert.model, tiny_bert.tokenizer, name="t", identity="tiny-test", cache=tmp_path
+    )
     with pytest.warns(UserWarning, match="corrupt chunk"):
         out = fresh.encode(TEXTS)
     torch.testing.assert_close(out, first)
     # A truncated chunk too.
     chunk = next(tmp_path.rglob("chunk-*.safetensors"))
     chunk.write_bytes(chunk.read_bytes()[:40])
-    fresh = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="tiny-test",
-                                  cache=tmp_path)
+    fresh = lrc.embed.TextEncoder(
+        tiny_bert.model, tiny_bert.tokenizer, name="t", identity="tiny-test", cache=tmp_path
+    )
     with pytest.warns(UserWarning, match="corrupt chunk"):
         torch.testing.assert_close(fresh.encode(TEXTS), first)
 
 
 def test_cache_keyed_by_pooling_and_normalisation(tiny_bert, tmp_path):
-    enc = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="k", cache=tmp_path)
+    enc = lrc.embed.TextEncoder(
+        tiny_bert.model, tiny_bert.tokenizer, name="t", identity="k", cache=tmp_path
+    )
     mean = enc.encode(TEXTS, pooling="mean")
     cls = enc.encode(TEXTS, pooling="cls")
     raw = enc.encode(TEXTS, pooling="mean", normalize=False)
@@ -120,13 +132,17 @@ def test_cache_keyed_by_pooling_and_normalisation(tiny_bert, tmp_path):
 
 def test_cache_compaction_keeps_every_vector(tiny_bert, tmp_path, monkeypatch):
     monkeypatch.setattr(lrc.cache, "MAX_CHUNKS", 3)
-    enc = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="c", cache=tmp_path)
+    enc = lrc.embed.TextEncoder(
+        tiny_bert.model, tiny_bert.tokenizer, name="t", identity="c", cache=tmp_path
+    )
     texts = [f"item number {i}" for i in range(6)]
     expected = tiny_bert.encode(texts, cache=False)
     for t in texts:
         enc.encode([t])
     assert len(list(tmp_path.rglob("chunk-*.safetensors"))) <= 3
-    fresh = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="c", cache=tmp_path)
+    fresh = lrc.embed.TextEncoder(
+        tiny_bert.model, tiny_bert.tokenizer, name="t", identity="c", cache=tmp_path
+    )
     found, missing = fresh._cache_for("mean", True, fresh.max_length).get(texts)
     assert missing == []
     torch.testing.assert_close(fresh.encode(texts), expected)
@@ -135,11 +151,14 @@ def test_cache_compaction_keeps_every_vector(tiny_bert, tmp_path, monkeypatch):
 def test_unwritable_cache_folder_is_a_clear_error(tiny_bert, tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    enc = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="x", cache=blocker)
+    enc = lrc.embed.TextEncoder(
+        tiny_bert.model, tiny_bert.tokenizer, name="t", identity="x", cache=blocker
+    )
     with pytest.raises(NotADirectoryError, match="a-file"):
         enc.encode(TEXTS)
-    enc = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", identity="x",
-                                cache=blocker / "sub")
+    enc = lrc.embed.TextEncoder(
+        tiny_bert.model, tiny_bert.tokenizer, name="t", identity="x", cache=blocker / "sub"
+    )
     with pytest.raises(PermissionError, match="cannot be written"):
         enc.encode(TEXTS)
 

