@@ -61,3 +61,24 @@ def test_demo_with_minilm_makes_sense(minilm):
     assert "E11" in alice  # the camping tent, for the hiker who sleeps outdoors
     dara = [r.item_id for r in recs if r.user_id == "dara"]
     assert "M07" in dara  # the yoga music, for the yoga fan
+
+
+def test_data_list_and_stats(capsys):
+    assert cli.main(["data", "list", "--data-dir", "/nonexistent"]) == 0
+    out = capsys.readouterr().out
+    for name in ("bundled-ecommerce", "bundled-news", "bundled-music", "mind-small", "lastfm-2k", "amazon-gift-cards"):
+        assert name in out
+    assert cli.main(["data", "stats", "bundled-music", "--data-dir", "/nonexistent"]) == 0
+    out = capsys.readouterr().out
+    assert "num_items" in out and "bundled simulator" in out
+
+
+def test_data_stats_unknown_name_is_a_clear_error(capsys):
+    assert cli.main(["data", "stats", "no-such-dataset"]) == 2
+    assert "no-such-dataset" in capsys.readouterr().err
+
+
+def test_data_stats_on_real_files(real_data_dir, capsys):
+    assert cli.main(["data", "stats", "amazon-gift-cards", "--data-dir", str(real_data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "2972" in out.replace(",", "")  # reviews in Gift_Cards_5.json.gz (PROVENANCE.md)

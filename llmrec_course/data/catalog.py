@@ -153,8 +153,11 @@ def list_datasets(data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
 
 def load(name: str, **kwargs) -> RecData:
     """Load a dataset by catalogue name; ``kwargs`` (``data_dir``, ``download``, ``size``...)
-    go to its loader and override the entry's defaults."""
+    go to its loader and override the entry's defaults. The bundled datasets read no files, so
+    ``data_dir``/``download`` are ignored for them (one call works for every name)."""
     entry = _entry(name)
+    if entry.source is None:
+        kwargs = {k: v for k, v in kwargs.items() if k not in ("data_dir", "download")}
     return entry.loader(**{**entry.kwargs, **kwargs})
 
 
