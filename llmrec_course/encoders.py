@@ -337,18 +337,16 @@ def _hub_cache_folder(hub_id: str) -> Path | None:
 
 
 def _load_pretrained(source: str, dtype: torch.dtype | None):
+    import transformers
     from transformers import AutoModel, AutoTokenizer
 
     kwargs = {"use_safetensors": True, "trust_remote_code": False}
-    tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
     if dtype is not None:
-        kwargs["dtype"] = dtype
-    try:
-        model = AutoModel.from_pretrained(source, **kwargs)
-    except TypeError:  # transformers < 4.56 calls it torch_dtype
-        if "dtype" in kwargs:
-            kwargs["torch_dtype"] = kwargs.pop("dtype")
-        model = AutoModel.from_pretrained(source, **kwargs)
+        major, minor = (int(x) for x in transformers.__version__.split(".")[:2])
+        # transformers renamed `torch_dtype` to `dtype` in 4.56 (Colab may still run an older one)
+        kwargs["dtype" if (major, minor) >= (4, 56) else "torch_dtype"] = dtype
+    tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
+    model = AutoModel.from_pretrained(source, **kwargs)
     return model, tokenizer
 
 

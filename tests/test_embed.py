@@ -200,3 +200,26 @@ def test_minilm_embeddings_carry_meaning(minilm):
     emb = minilm.encode(["a warm woollen jumper", "a cosy knitted sweater", "a stock market crash"])
     sims = emb @ emb.T
     assert sims[0, 1] > sims[0, 2] + 0.2
+
+
+@pytest.mark.gpu
+def test_gpu_half_precision_matches_cpu(tiny_bert, tiny_root):
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU; none on this machine")
+    folder = next(tiny_root.glob("tiny-bert-*"))
+    cpu = lrc.load_encoder(folder, device="cpu", cache=False).encode(TEXTS)
+    gpu_enc = lrc.load_encoder(folder, device="cuda", cache=False)
+    assert gpu_enc.dtype in (torch.float16, torch.bfloat16)
+    gpu = gpu_enc.encode(TEXTS)
+    assert gpu.device.type == "cpu" and gpu.dtype == torch.float32
+    assert (gpu - cpu).abs().max().item() < 2e-2
+
+
+@pytest.mark.gpu
+@pytest.mark.slow
+def test_gpu_minilm_parity_in_half_precision():
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU; none on this machine")
+    cpu = lrc.load_encoder("minilm", device="cpu", cache=False).encode(TEXTS)
+    gpu = lrc.load_encoder("minilm", device="cuda", cache=False).encode(TEXTS)
+    assert torch.nn.functional.cosine_similarity(cpu, gpu).min().item() > 0.999
