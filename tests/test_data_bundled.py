@@ -13,6 +13,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import ndcg_score
 
+import llmrec_course.data as D
 from llmrec_course.data.bundled import load_bundled
 from llmrec_course.data.schema import (
     CATEGORY_COL,
@@ -335,3 +336,40 @@ def test_persona_text_carries_real_but_imperfect_signal(bundled, domain):
     rand = ndcg_at_k(rng.random(scores[rows].shape), relevant)
     oracle = ndcg_at_k(data.truth.oracle_scores()[rows], relevant)
     assert text > 2 * rand and text < oracle, (text, rand, oracle)
+
+
+def _keys(frame):
+    return set(
+        zip(
+            frame["user_id"],
+            frame["item_id"],
+            frame["timestamp"].astype("Int64").astype(str),
+            strict=True,
+        )
+    )
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_splits_on_every_domain_are_leak_free(bundled, domain):
+    data = bundled[domain]
+    splits = [
+        D.leave_last_out(data),
+        D.random_split(data, seed=1),
+        D.cold_start_items(data, seed=2),
+    ]
+    if domain == "news":
+        splits.append(D.impression_split(data))
+    for train, valid, test in splits:
+        assert not _keys(train.interactions) & _keys(test.interactions)
+        assert not _keys(valid.interactions) & _keys(test.interactions)
+        assert len(train.interactions) + len(valid.interactions) + len(test.interactions) == len(
+            data.interactions
+        )
+    train, valid, test = D.leave_last_out(data)
+    last_train = train.interactions.groupby("user_id")["timestamp"].max()
+    first_test = test.interactions.groupby("user_id")["timestamp"].min()
+    common = first_test.index.intersection(last_train.index)
+    assert len(common) > 0 and (last_train[common] <= first_test[common]).all()
+    train, valid, test = D.cold_start_items(data, seed=2)
+    cold = set(test.interactions["item_id"]) | set(valid.interactions["item_id"])
+    assert cold and not cold & set(train.interactions["item_id"])
