@@ -365,7 +365,13 @@ def test_splits_on_every_domain_are_leak_free(bundled, domain):
         assert len(train.interactions) + len(valid.interactions) + len(test.interactions) == len(
             data.interactions
         )
-    train, valid, test = D.leave_last_out(data)
+    train, valid, test = D.leave_last_out(data)  # by item: a test item was never touched in train
+    pairs = [
+        set(zip(f.interactions["user_id"], f.interactions["item_id"], strict=True))
+        for f in (train, valid, test)
+    ]
+    assert not pairs[0] & pairs[2] and not pairs[1] & pairs[2]
+    train, valid, test = D.leave_last_out(data, by="row")
     last_train = train.interactions.groupby("user_id")["timestamp"].max()
     first_test = test.interactions.groupby("user_id")["timestamp"].min()
     common = first_test.index.intersection(last_train.index)

@@ -75,7 +75,7 @@ def test_leave_last_out_hand_worked() -> None:
             "timestamp": [5, 1, 5, 3, 4, 2, 7, 7, 7],
         }
     )
-    split = leave_last_out(from_frames(items, inter))
+    split = leave_last_out(from_frames(items, inter), by="row")
     # x by time: b@1, d@2, a@5, c@5 (tie -> input order) => valid a, test c
     # y has 2 < 3 interactions -> all train; z all tied at 7 -> input order: c, a, e
     assert sorted(_pairs(split.test)) == [("x", "c"), ("z", "e")]
@@ -87,7 +87,7 @@ def test_leave_last_out_hand_worked() -> None:
 @pytest.mark.parametrize(("num_valid", "num_test"), [(1, 1), (0, 2), (2, 1)])
 def test_leave_last_out_no_leak_and_time_order(seed: int, num_valid: int, num_test: int) -> None:
     data = _random_data(seed)
-    split = leave_last_out(data, num_valid=num_valid, num_test=num_test)
+    split = leave_last_out(data, num_valid=num_valid, num_test=num_test, by="row")
     _assert_partition(data, split)
     counts = data.interactions[USER_COL].value_counts()
     sides = [s.interactions.groupby(USER_COL)[TIME_COL] for s in split]
@@ -114,6 +114,43 @@ def test_time_splits_need_timestamps() -> None:
     with pytest.raises(ValueError, match=r"temporal_split needs timestamps"):
         temporal_split(data, 0.8, 0.9)
     assert sum(s.num_interactions for s in random_split(data)) == 4  # the time-less route works
+
+
+def test_leave_last_out_by_item_keeps_each_pair_on_one_side() -> None:
+    items = pd.DataFrame({"item_id": list("abcd"), "title": "t"})
+    inter = pd.DataFrame(
+        {
+            # u views a@1, b@2, c@3, then rates c@4 and b@6, views d@5 and rates a@9
+            "user_id": ["u"] * 7 + ["w", "w"],
+            "item_id": ["a", "b", "c", "c", "d", "b", "a", "a", "b"],
+            "timestamp": [1, 2, 3, 4, 5, 6, 9, 1, 2],
+        }
+    )
+    split = leave_last_out(from_frames(items, inter))
+    # pairs of u by first time: a@1, b@2, c@3, d@5 -> test d, valid c (both rows), train a, b
+    assert _pairs(split.test) == [("u", "d")]
+    assert _pairs(split.valid) == [("u", "c"), ("u", "c")]
+    assert sorted(set(_pairs(split.train))) == [("u", "a"), ("u", "b"), ("w", "a"), ("w", "b")]
+    # by row, the last row (a rating of a, first seen at t=1) would be the test target instead
+    assert _pairs(leave_last_out(from_frames(items, inter), by="row").test) == [("u", "a")]
+    with pytest.raises(ValueError, match="by must be"):
+        leave_last_out(from_frames(items, inter), by="user")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_leave_last_out_by_item_no_pair_on_two_sides(seed: int) -> None:
+    data = _random_data(seed)
+    split = leave_last_out(data, num_valid=1, num_test=1)
+    _assert_partition(data, split)
+    sides = [set(_pairs(s)) for s in split]
+    assert not sides[0] & sides[2] and not sides[1] & sides[2] and not sides[0] & sides[1]
+    first = data.interactions.groupby([USER_COL, ITEM_COL])[TIME_COL].min()
+    for user, group in split.test.interactions.groupby(USER_COL):
+        test_first = min(first[(user, item)] for item in group[ITEM_COL])
+        train_items = split.train.interactions.loc[
+            split.train.interactions[USER_COL] == user, ITEM_COL
+        ]
+        assert all(first[(user, item)] <= test_first for item in train_items)
 
 
 # ------------------------------------------------------------------ temporal_split

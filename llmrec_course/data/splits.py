@@ -77,31 +77,57 @@ def _cut_points(n: int, fractions: tuple[float, float, float]) -> tuple[int, int
     return n_train, min(n, n_train + n_valid)
 
 
-def leave_last_out(data: RecData, num_valid: int = 1, num_test: int = 1) -> Split:
-    """Per user: the last `num_test` interactions -> test, the `num_valid` before -> valid.
+def _rank_from_end(
+    users: np.ndarray, times: np.ndarray, num_users: int, tie: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per entry: 0 for its user's last (by time, then `tie`, default input order), 1 for the one
+    before, ...; and its user's number of entries."""
+    row = np.arange(len(times))
+    order = np.lexsort((row if tie is None else tie, times, users))  # user, time, tie-break
+    sorted_users = users[order]
+    counts = np.bincount(users, minlength=num_users)
+    starts = np.searchsorted(sorted_users, sorted_users, side="left")
+    rank = np.empty(len(times), dtype=np.int64)
+    rank[order] = counts[sorted_users] - 1 - (row - starts)
+    return rank, counts[users]
 
+
+def leave_last_out(data: RecData, num_valid: int = 1, num_test: int = 1, by: str = "item") -> Split:
+    """Per user: the last `num_test` items -> test, the `num_valid` before -> valid.
+
+    by="item" (default): the unit is a (user, item) pair, dated by its FIRST interaction, and all
+    of a pair's rows go to one side — so a test item is one the user never touched in training
+    (a view in train and the rating of the same product in test would leak the answer). Per user,
+    every train pair started no later than every test pair.
+    by="row": the unit is one interaction row; per user, max train time <= min valid time <=
+    min test time (rows of one item may then fall on both sides).
     "Last" is by timestamp, ties broken by input order. A user with fewer than
-    num_valid + num_test + 1 interactions keeps everything in train (so every evaluated user
-    has some history). Per user, max train time <= min valid time <= min test time.
+    num_valid + num_test + 1 units keeps everything in train (so every evaluated user has some
+    history).
     """
     if num_valid < 0 or num_test < 1:
         raise ValueError(
             f"leave_last_out needs num_valid >= 0 and num_test >= 1, got {num_valid}, {num_test}"
         )
+    if by not in ("item", "row"):
+        raise ValueError(f"by must be 'item' or 'row', got {by!r}")
     times = _times(data, "leave_last_out")
     users = data.user_codes()
-    row = np.arange(len(times))
-    order = np.lexsort((row, times, users))  # by user, then time, then input order
-    sorted_users = users[order]
-    counts = np.bincount(users, minlength=data.num_users)
-    starts = np.searchsorted(sorted_users, sorted_users, side="left")
-    rank_from_end = counts[sorted_users] - 1 - (row - starts)  # 0 = the user's last interaction
-    side_sorted = np.zeros(len(times), dtype=np.int8)
-    side_sorted[rank_from_end < num_test + num_valid] = 1
-    side_sorted[rank_from_end < num_test] = 2
-    side_sorted[counts[sorted_users] < num_valid + num_test + 1] = 0
-    side = np.empty_like(side_sorted)
-    side[order] = side_sorted
+    if by == "row":
+        rank, counts = _rank_from_end(users, times, data.num_users)
+    else:
+        pair = users * np.int64(data.num_items) + data.item_codes()
+        pairs, first_row, pair_of_row = np.unique(pair, return_index=True, return_inverse=True)
+        first_time = np.full(len(pairs), np.iinfo(np.int64).max)
+        np.minimum.at(first_time, pair_of_row, times)  # a pair is dated by its first interaction
+        pair_users = pairs // np.int64(data.num_items)
+        rank_p, _ = _rank_from_end(pair_users, first_time, data.num_users, tie=first_row)
+        rank = rank_p[pair_of_row]
+        counts = np.bincount(pair_users, minlength=data.num_users)[users]
+    side = np.zeros(len(times), dtype=np.int8)
+    side[rank < num_test + num_valid] = 1
+    side[rank < num_test] = 2
+    side[counts < num_valid + num_test + 1] = 0
     return _by_side(data, side)
 
 
