@@ -54,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", default="minilm")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--short", type=int, default=2000, help="number of short (~15 token) texts")
-    parser.add_argument("--mixed", type=int, default=500, help="number of mixed-length (30–180 token) texts")
+    parser.add_argument(
+        "--mixed", type=int, default=500, help="number of mixed-length (30–180 token) texts"
+    )
     args = parser.parse_args(argv)
 
     from sentence_transformers import SentenceTransformer
@@ -68,14 +70,27 @@ def main(argv: list[str] | None = None) -> int:
     mixed = make_texts(args.mixed, 25, 160, seed=1)
     tok = ours.tokenizer
     for label, texts in (("short", short), ("mixed", mixed)):
-        n_tok = [len(x) for x in tok(texts, truncation=True, max_length=ours.max_length)["input_ids"]]
-        print(f"{label}: {len(texts)} texts, tokens min/median/max = "
-              f"{min(n_tok)}/{int(np.median(n_tok))}/{max(n_tok)}")
-    print(f"python {platform.python_version()}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
-          f"model {args.model} ({folder})")
+        n_tok = [
+            len(x) for x in tok(texts, truncation=True, max_length=ours.max_length)["input_ids"]
+        ]
+        print(
+            f"{label}: {len(texts)} texts, tokens min/median/max = "
+            f"{min(n_tok)}/{int(np.median(n_tok))}/{max(n_tok)}"
+        )
+    print(
+        f"python {platform.python_version()}, torch {torch.__version__}, threads {torch.get_num_threads()}, "
+        f"model {args.model} ({folder})"
+    )
 
     # Parity first: a benchmark of two encoders that disagree would be meaningless.
-    diff = (ours.encode(mixed[:64]) - torch.from_numpy(theirs.encode(mixed[:64], normalize_embeddings=True))).abs().max()
+    diff = (
+        (
+            ours.encode(mixed[:64])
+            - torch.from_numpy(theirs.encode(mixed[:64], normalize_embeddings=True))
+        )
+        .abs()
+        .max()
+    )
     print(f"max |ours − theirs| on 64 mixed texts: {diff:.2e}")
 
     results = {}
@@ -83,22 +98,30 @@ def main(argv: list[str] | None = None) -> int:
         ours_t, theirs_t = [], []
         for _ in range(args.rounds):
             ours_t.append(timed(lambda: ours.encode(texts, show_progress=False)))  # noqa: B023
-            theirs_t.append(timed(lambda: theirs.encode(texts, normalize_embeddings=True, batch_size=32)))  # noqa: B023
+            theirs_t.append(
+                timed(lambda: theirs.encode(texts, normalize_embeddings=True, batch_size=32))
+            )  # noqa: B023
         o, t = len(texts) / min(ours_t), len(texts) / min(theirs_t)
         results[label] = o / t
-        print(f"{label:6s} ours {o:8.1f} sent/s   sentence-transformers {t:8.1f} sent/s   "
-              f"ratio {o / t:.2f}   (rounds ours {', '.join(f'{x:.2f}' for x in ours_t)} s; "
-              f"theirs {', '.join(f'{x:.2f}' for x in theirs_t)} s)")
+        print(
+            f"{label:6s} ours {o:8.1f} sent/s   sentence-transformers {t:8.1f} sent/s   "
+            f"ratio {o / t:.2f}   (rounds ours {', '.join(f'{x:.2f}' for x in ours_t)} s; "
+            f"theirs {', '.join(f'{x:.2f}' for x in theirs_t)} s)"
+        )
 
     with tempfile.TemporaryDirectory() as tmp:
         cached = lrc.load_encoder(args.model, device="cpu", cache=tmp)
         cold = timed(lambda: cached.encode(mixed))
         warm = [timed(lambda: cached.encode(mixed)) for _ in range(5)]
-        fresh = lrc.load_encoder(args.model, device="cpu", cache=tmp)  # a new process' view: reads the chunks
+        fresh = lrc.load_encoder(
+            args.model, device="cpu", cache=tmp
+        )  # a new process' view: reads the chunks
         reload = timed(lambda: fresh.encode(mixed))
-    print(f"cache  cold {cold:.3f} s   cached {statistics.median(warm) * 1000:.1f} ms "
-          f"({cold / statistics.median(warm):.0f}×)   cached in a fresh encoder {reload * 1000:.1f} ms "
-          f"({cold / reload:.0f}×)")
+    print(
+        f"cache  cold {cold:.3f} s   cached {statistics.median(warm) * 1000:.1f} ms "
+        f"({cold / statistics.median(warm):.0f}×)   cached in a fresh encoder {reload * 1000:.1f} ms "
+        f"({cold / reload:.0f}×)"
+    )
     ok = results["mixed"] >= 1.2 and results["short"] >= 1.0 and cold / reload >= 50
     print("targets (mixed ≥ 1.2, short ≥ 1.0, cached ≥ 50× cold):", "met" if ok else "NOT met")
     return 0

@@ -14,29 +14,39 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import cache, data, device, embed, encoders, losses, metrics
+from . import cache, data, device, embed, encoders, finetune, losses, metrics, models, train
 from . import score as _score_module  # noqa: F401  (the module; `lrc.score` is the function)
 from .device import autocast, get_device, seed_everything
 from .embed import TextEncoder
 from .encoders import load_encoder, make_tiny_encoder
+from .evaluate import compare, evaluate
 from .score import score, top_k, user_profile
+from .train import History, TrainConfig, fit
 
 __all__ = [
+    "History",
     "TextEncoder",
+    "TrainConfig",
     "__version__",
     "autocast",
     "cache",
+    "compare",
     "data",
     "device",
     "embed",
+    "evaluate",
+    "finetune",
+    "fit",
     "encoders",
     "get_device",
     "load_encoder",
     "losses",
     "make_tiny_encoder",
     "metrics",
+    "models",
     "score",
     "seed_everything",
     "top_k",
+    "train",
     "user_profile",
 ]

@@ -172,7 +172,7 @@ class TextEncoder:
                 size = min(size, batch_size)
             # texts still long enough to share this batch's padded width
             floor = longest * (1.0 - self.max_padding)
-            fits = int(np.searchsorted(-sorted_lengths[start:start + size], -floor, side="right"))
+            fits = int(np.searchsorted(-sorted_lengths[start : start + size], -floor, side="right"))
             end = start + max(1, fits)
             batches.append(order[start:end])
             start = end

@@ -66,7 +66,14 @@ def test_demo_with_minilm_makes_sense(minilm):
 def test_data_list_and_stats(capsys):
     assert cli.main(["data", "list", "--data-dir", "/nonexistent"]) == 0
     out = capsys.readouterr().out
-    for name in ("bundled-ecommerce", "bundled-news", "bundled-music", "mind-small", "lastfm-2k", "amazon-gift-cards"):
+    for name in (
+        "bundled-ecommerce",
+        "bundled-news",
+        "bundled-music",
+        "mind-small",
+        "lastfm-2k",
+        "amazon-gift-cards",
+    ):
         assert name in out
     assert cli.main(["data", "stats", "bundled-music", "--data-dir", "/nonexistent"]) == 0
     out = capsys.readouterr().out

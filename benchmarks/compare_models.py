@@ -1,0 +1,198 @@
+"""Does an LLM embedding make a better recommender? Every model, one dataset, one harness.
+
+    python benchmarks/compare_models.py --dataset bundled-ecommerce
+    python benchmarks/compare_models.py --dataset amazon-gift-cards --data-dir ../shared/data
+    python benchmarks/compare_models.py --dataset mind-small --data-dir ../shared/data --epochs 3
+
+Trains Popularity, ItemKNN, matrix factorisation (BPR), TF-IDF content, zero-shot LLM content,
+a fine-tuned LLM two-tower, and a cross-encoder that re-ranks the two-tower's top candidates;
+evaluates all of them with `lrc.evaluate` on the same split, candidates and exclusions; writes a
+markdown table, a JSON file and a bar chart to --out. Defaults fit a 2-core CPU in minutes;
+on a GPU raise --epochs, --max-length and --sample-users (0 = all users).
+
+The split follows the data: impressions → `impression_split` (news); no timestamps →
+`random_split` (Last.fm play counts); otherwise `leave_last_out` (next new item per user).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import llmrec_course as lrc  # noqa: E402
+from llmrec_course.data import catalog  # noqa: E402
+from llmrec_course.evaluate import compare, to_markdown  # noqa: E402
+from llmrec_course.models import (  # noqa: E402
+    CrossEncoderRanker,
+    ItemKNN,
+    MatrixFactorization,
+    Popularity,
+    TfidfContent,
+    TwoTower,
+    ZeroShotContent,
+)
+from llmrec_course.train import TrainConfig  # noqa: E402
+
+COLUMNS = [
+    "ndcg@10",
+    "recall@10",
+    "hit_rate@10",
+    "mrr",
+    "ndcg@10_cold",
+    "num_users_cold",
+    "ndcg@10_sparse",
+    "group_auc",
+    "coverage@10",
+    "fit_seconds",
+]
+
+
+def split_for(data):
+    """The split that answers "what next?" without leaking, chosen from what the data holds."""
+    inter = data.interactions
+    if "impression_id" in inter.columns and inter["impression_id"].notna().any():
+        return "impression_split", lrc.data.impression_split(data)
+    if inter["timestamp"].isna().any():
+        return "random_split", lrc.data.random_split(data, seed=0)
+    return "leave_last_out", lrc.data.leave_last_out(data)
+
+
+def build_models(args, encoder):
+    config = TrainConfig(
+        num_epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        max_valid_users=args.max_valid_users,
+        progress=False,
+        lr_encoder=5e-4 if args.finetune == "lora" else 2e-5,
+    )
+    two_tower = TwoTower(encoder, finetune=args.finetune, max_length=args.max_length, config=config)
+    cross_config = TrainConfig(
+        num_epochs=1,
+        batch_size=32,
+        seed=args.seed,
+        progress=False,
+        max_valid_users=args.max_valid_users,
+        max_steps_per_epoch=args.cross_steps,
+    )
+    return {
+        "popularity": Popularity(),
+        "itemknn": ItemKNN(),
+        "mf-bpr": MatrixFactorization(seed=args.seed),
+        "tfidf": TfidfContent(),
+        "zero-shot-llm": ZeroShotContent(encoder, user_source="history"),
+        "two-tower-llm": two_tower,
+        "two-tower+cross-encoder": CrossEncoderRanker(
+            encoder,
+            base=two_tower,
+            num_candidates=args.rerank,
+            max_length=2 * args.max_length,
+            config=cross_config,
+        ),
+    }
+
+
+def plot(frame, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cols = [c for c in ("ndcg@10", "ndcg@10_cold", "ndcg@10_sparse") if c in frame.columns]
+    ax = frame[cols].plot.bar(figsize=(9, 4.5), rot=20)
+    ax.set_ylabel("NDCG@10")
+    ax.set_title(title)
+    ax.legend(["all users", "cold-start items", "sparse users"][: len(cols)])
+    plt.tight_layout()
+    tmp = path.with_suffix(".tmp.png")
+    plt.savefig(tmp, dpi=110)
+    plt.close()
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", required=True, help="a name from `llmrec-course data list`")
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--encoder", default="minilm")
+    parser.add_argument(
+        "--finetune", default="lora", choices=["lora", "frozen", "last_n_layers", "full"]
+    )
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--max-length", type=int, default=64)
+    parser.add_argument(
+        "--rerank", type=int, default=20, help="candidates the cross-encoder re-ranks"
+    )
+    parser.add_argument(
+        "--cross-steps", type=int, default=150, help="cross-encoder steps (CPU budget)"
+    )
+    parser.add_argument("--sample-users", type=int, default=0, help="keep this many users (0: all)")
+    parser.add_argument(
+        "--max-users", type=int, default=None, help="evaluate at most this many users"
+    )
+    parser.add_argument("--max-valid-users", type=int, default=200)
+    parser.add_argument("--models", default=None, help="comma-separated subset of the model labels")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default="benchmarks/out")
+    args = parser.parse_args(argv)
+
+    lrc.seed_everything(args.seed)
+    start = time.perf_counter()
+    kwargs = {"data_dir": args.data_dir} if args.data_dir else {}
+    data = catalog.load(args.dataset, **kwargs)
+    if args.sample_users:
+        data = data.sample(num_users=args.sample_users, seed=args.seed)
+    split_name, split = split_for(data)
+    print(
+        f"{args.dataset}: {data.num_users} users, {data.num_items} items, {data.num_interactions} "
+        f"interactions; {split_name}: train {split.train.num_interactions}, valid "
+        f"{split.valid.num_interactions}, test {split.test.num_interactions}"
+    )
+    encoder = lrc.load_encoder(args.encoder)
+    models = build_models(args, encoder)
+    if args.models:
+        wanted = args.models.split(",")
+        unknown = sorted(set(wanted) - set(models))
+        if unknown:
+            parser.error(f"unknown --models {unknown}; known: {', '.join(models)}")
+        models = {k: v for k, v in models.items() if k in wanted}
+    for label, model in models.items():
+        t = time.perf_counter()
+        model.fit(split.train, split.valid)
+        print(f"  fitted {label:<24s} {time.perf_counter() - t:7.1f} s", flush=True)
+    frame = compare(models, split, split="test", max_users=args.max_users, seed=args.seed)
+    columns = [c for c in COLUMNS if c in frame.columns]
+    table = to_markdown(frame, columns=columns)
+    print()
+    print(table)
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    header = (
+        f"### {args.dataset}\n\n{data.num_users} users, {data.num_items} items, "
+        f"{data.num_interactions} interactions; {split_name}; encoder {args.encoder} "
+        f"({args.finetune}), {args.epochs} epochs. Command: `python benchmarks/compare_models.py "
+        f"{' '.join(argv if argv is not None else sys.argv[1:])}`\n\n"
+    )
+    for suffix, text in (
+        (".md", header + table + "\n"),
+        (".json", frame.to_json(orient="index", indent=1)),
+    ):
+        path = out / f"{args.dataset}{suffix}"
+        tmp = path.with_suffix(suffix + ".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    plot(frame, out / f"{args.dataset}.png", f"{args.dataset} — test NDCG@10")
+    print(f"\nwrote {out}/{args.dataset}.md/.json/.png in {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,253 @@
+"""How much of a pre-trained encoder to train: frozen, last layers, full, or LoRA (notebook 05).
+
+    enc = lrc.load_encoder("minilm")
+    model = lrc.finetune.prepare_encoder(enc.model, mode="lora", lora_r=8)
+    lrc.finetune.count_trainable(model)   # (trainable, total) parameter counts
+
+- ``frozen`` — no encoder weight changes; only heads on top learn. Cheapest; the text vectors
+  can be computed once and cached.
+- ``last_n_layers`` — the top `n_layers` transformer blocks (and the final norm, GPT/Llama) learn;
+  the lower blocks, which hold general language features, stay as pre-trained.
+- ``full`` — every weight learns (needs the smallest learning rates: ~1e-5).
+- ``lora`` — every weight stays frozen, and each target linear map W gets a trainable low-rank
+  update: W x + (α/r) B A x with A (r, d_in), B (d_out, r), r ≪ d. B starts at zero, so the
+  model is unchanged at the start; only r·(d_in + d_out) numbers per target are trained.
+  The adapters are injected in place (``peft.inject_adapter_in_model``), so the model keeps its
+  class and forward signature.
+
+Also here: the small tensor helpers the trainable recommenders share (padding token ids into a
+batch, an encoder forward pass with pooling that keeps gradients) and `encoder_source`, which
+finds the folder or name a `TextEncoder` was loaded from (saved models reload it from there).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .embed import pool
+
+__all__ = [
+    "FINETUNE_MODES",
+    "count_trainable",
+    "encode_ids",
+    "encoder_source",
+    "find_layers",
+    "forward_pooled",
+    "pad_ids",
+    "prepare_encoder",
+]
+
+FINETUNE_MODES = ("frozen", "last_n_layers", "full", "lora")
+
+# Where the stack of transformer blocks lives: BERT (encoder.layer), GPT-2 (h), Llama (layers),
+# each possibly under a task model's base (bert., transformer., model.).
+_LAYER_LISTS = ("encoder.layer", "h", "layers")
+_FINAL_NORMS = ("ln_f", "norm", "final_layer_norm")
+_LORA_TARGETS = {
+    "bert": ["query", "value"],
+    "gpt2": ["c_attn"],
+    "llama": ["q_proj", "v_proj"],
+}
+
+
+def count_trainable(model: torch.nn.Module) -> tuple[int, int]:
+    """(number of trainable parameters, total number of parameters) of `model`."""
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    return int(trainable), int(total)
+
+
+def find_layers(model: torch.nn.Module) -> tuple[str, torch.nn.ModuleList]:
+    """The name and ModuleList of the transformer blocks (BERT-, GPT- or Llama-style)."""
+    for name, module in model.named_modules():
+        if isinstance(module, torch.nn.ModuleList) and (
+            name in _LAYER_LISTS or name.endswith(tuple("." + s for s in _LAYER_LISTS))
+        ):
+            return name, module
+    raise ValueError(
+        f"cannot find the transformer blocks of {type(model).__name__}: expected a ModuleList "
+        f"named one of {_LAYER_LISTS} (BERT encoder.layer.N, GPT-2 h.N, Llama layers.N)"
+    )
+
+
+def _final_norm(model: torch.nn.Module, layers_name: str) -> torch.nn.Module | None:
+    """The norm after the last block (GPT-2 ln_f, Llama norm), a sibling of the block list."""
+    prefix = layers_name.rsplit(".", 1)[0] + "." if "." in layers_name else ""
+    modules = dict(model.named_modules())
+    for norm in _FINAL_NORMS:
+        if prefix + norm in modules:
+            return modules[prefix + norm]
+    return None
+
+
+def _default_targets(model: torch.nn.Module) -> list[str]:
+    model_type = getattr(getattr(model, "config", None), "model_type", None)
+    if model_type in _LORA_TARGETS:
+        return _LORA_TARGETS[model_type]
+    try:
+        from peft.utils import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING as mapping
+    except ImportError:  # older/newer peft layouts
+        mapping = {}
+    if model_type in mapping:
+        return list(mapping[model_type])
+    raise ValueError(
+        f"no default LoRA target modules for model_type={model_type!r}; pass target_modules, "
+        "e.g. the names of the attention projections (['q_proj', 'v_proj'])"
+    )
+
+
+def prepare_encoder(
+    model: torch.nn.Module,
+    mode: str = "frozen",
+    n_layers: int = 2,
+    lora_r: int = 8,
+    lora_alpha: int = 16,
+    lora_dropout: float = 0.05,
+    target_modules: list[str] | None = None,
+) -> torch.nn.Module:
+    """Set which weights of a transformers model train; returns the model (same object).
+
+    mode: "frozen" | "last_n_layers" | "full" | "lora" (see the module docstring). n_layers: how
+    many top blocks train in "last_n_layers". lora_r / lora_alpha / lora_dropout /
+    target_modules: the LoRA rank r, scale α (the update is multiplied by α/r), dropout on the
+    adapter's input, and the names of the linear layers that get adapters (default: the query
+    and value projections). LoRA needs the `peft` package.
+    """
+    if mode not in FINETUNE_MODES:
+        raise ValueError(f"mode={mode!r}; use one of {', '.join(FINETUNE_MODES)}")
+    if mode == "full":
+        for p in model.parameters():
+            p.requires_grad_(True)
+        return model
+    for p in model.parameters():
+        p.requires_grad_(False)
+    if mode == "frozen":
+        return model
+    if mode == "last_n_layers":
+        name, layers = find_layers(model)
+        if (
+            isinstance(n_layers, bool)
+            or not isinstance(n_layers, int)
+            or not 1 <= n_layers <= len(layers)
+        ):
+            raise ValueError(
+                f"n_layers={n_layers!r} must be an int in [1, {len(layers)}] ({name} has {len(layers)} blocks)"
+            )
+        for layer in layers[len(layers) - n_layers :]:
+            for p in layer.parameters():
+                p.requires_grad_(True)
+        norm = _final_norm(model, name)
+        if norm is not None:
+            for p in norm.parameters():
+                p.requires_grad_(True)
+        return model
+    # LoRA
+    if isinstance(lora_r, bool) or not isinstance(lora_r, int) or lora_r < 1:
+        raise ValueError(f"lora_r={lora_r!r} must be a positive int")
+    try:
+        from peft import LoraConfig, inject_adapter_in_model
+    except ImportError as err:
+        raise ImportError("mode='lora' needs the peft package: pip install peft") from err
+    targets = list(target_modules) if target_modules else _default_targets(model)
+    config = LoraConfig(
+        r=lora_r,
+        lora_alpha=lora_alpha,
+        lora_dropout=lora_dropout,
+        target_modules=targets,
+        fan_in_fan_out=getattr(getattr(model, "config", None), "model_type", None) == "gpt2",
+    )
+    model = inject_adapter_in_model(config, model)
+    for name, p in model.named_parameters():
+        p.requires_grad_("lora_" in name)
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError(
+            f"LoRA target modules {targets} matched no layer of {type(model).__name__}"
+        )
+    return model
+
+
+def encoder_source(encoder) -> str:
+    """The name or folder a `TextEncoder` was loaded from (what `load_encoder` needs again).
+
+    Read from its `identity` ("minilm:<hash>", "dir:<folder>:<hash>", "hub:<id>[:<hash>]").
+    """
+    identity = getattr(encoder, "identity", None)
+    if not identity:
+        raise ValueError(
+            f"{encoder!r} has no identity, so a saved model could not reload it; build it with "
+            "lrc.load_encoder(name_or_folder) or lrc.make_tiny_encoder(...)"
+        )
+    kind, _, rest = identity.partition(":")
+    if kind == "dir":
+        return rest.rsplit(":", 1)[0]
+    if kind == "hub":
+        parts = rest.split(":")
+        return parts[0]
+    return kind  # a known short name such as "minilm"
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared tensor helpers
+
+
+def pad_ids(
+    ids: list[list[int]], pad_id: int, left: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token id lists -> (input_ids (B, T) int64, attention_mask (B, T)), T = longest list."""
+    width = max(len(x) for x in ids)
+    input_ids = np.full((len(ids), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(ids), width), dtype=np.int64)
+    for row, seq in enumerate(ids):
+        if left:
+            input_ids[row, width - len(seq) :], mask[row, width - len(seq) :] = seq, 1
+        else:
+            input_ids[row, : len(seq)], mask[row, : len(seq)] = seq, 1
+    return torch.from_numpy(input_ids), torch.from_numpy(mask)
+
+
+def forward_pooled(
+    model: torch.nn.Module,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor,
+    pooling: str,
+    decoder: bool = False,
+) -> torch.Tensor:
+    """Encoder forward pass + `embed.pool`, with gradients → (B, d) float32.
+
+    For decoders, position ids count real tokens only, so left padding changes nothing.
+    """
+    kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
+    if decoder:
+        kwargs["position_ids"] = (attention_mask.cumsum(1) - 1).clamp(min=0)
+    hidden = model(**kwargs).last_hidden_state  # (B, T, d)
+    return pool(hidden.float(), attention_mask, pooling)  # (B, d)
+
+
+def encode_ids(
+    model: torch.nn.Module,
+    ids: list[list[int]],
+    pad_id: int,
+    pooling: str,
+    left: bool = False,
+    decoder: bool = False,
+    batch_size: int = 64,
+) -> torch.Tensor:
+    """Pooled vectors of many token id lists without gradients → (n, d) float32 on the CPU.
+
+    Texts are batched longest first (little padding); rows come back in input order.
+    """
+    device = next(model.parameters()).device
+    order = np.argsort([-len(x) for x in ids], kind="stable")
+    out = None
+    with torch.no_grad():
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            input_ids, mask = pad_ids([ids[i] for i in rows], pad_id, left)
+            vectors = forward_pooled(
+                model, input_ids.to(device), mask.to(device), pooling, decoder
+            ).cpu()
+            if out is None:
+                out = torch.empty(len(ids), vectors.shape[1], dtype=torch.float32)
+            out[torch.from_numpy(rows)] = vectors
+    return out

@@ -1,0 +1,440 @@
+"""`Recommender`: the one interface every model of the course implements (notebook 03).
+
+A model is fitted on a training `RecData`, then scores users against the catalogue:
+
+    model = lrc.models.Popularity().fit(train)
+    scores = model.score(["u1", "u2"])            # (2, num_items) float32, item-index order
+    top = model.recommend(["u1"], k=10)            # user_id, rank, item_id, score
+
+A subclass implements four small methods and gets everything else (id mapping, chunking,
+exclusions, save/load, the data fingerprint) from this base:
+
+- ``_fit(train, valid)`` — learn from `train` (already validated and remembered, see below);
+- ``_score_users(user_idx)`` — user indices (B,) -> scores (B, num_items), numpy or torch;
+- ``_get_state()`` / ``_set_state(state)`` — the learnt arrays, as a dict of CPU tensors
+  (saved with safetensors). Hyper-parameters are the ``__init__`` arguments, which a subclass
+  stores as attributes of the same name (as scikit-learn does); `get_params` reads them back.
+
+What `fit` remembers before calling `_fit` (usable by every subclass, and restored by `load`):
+``item_ids_`` / ``user_ids_`` (arrays of str, index order), ``seen_`` (csr (num_users,
+num_items), 1 where the user has any training row — these are excluded from recommendations),
+``positives_`` (csr, 1 where a training row has value > 0 — "the user's history"),
+``item_popularity_`` (num_items,) = number of users with a positive training row per item, and
+``fingerprint_`` (sizes and hashes of the ids, so evaluating on other data fails loudly).
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import importlib
+import inspect
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+
+from ..data.schema import ITEM_COL, USER_COL, VALUE_COL, RecData
+from ..score import top_k
+
+__all__ = ["Recommender", "data_fingerprint", "check_same_data", "FORMAT_VERSION"]
+
+FORMAT_VERSION = 1
+CONFIG_FILE = "config.json"
+CATALOG_FILE = "catalog.json"
+CATALOG_ARRAYS = "catalog.safetensors"
+WEIGHTS_FILE = "weights.safetensors"
+_MAX_CHUNK_CELLS = 2**25  # ~128 MB of float32 scores per chunk of users
+
+R = TypeVar("R", bound="Recommender")
+
+
+def _ids_digest(ids: Sequence[str]) -> str:
+    return hashlib.sha1("\x1f".join(ids).encode("utf-8")).hexdigest()
+
+
+def data_fingerprint(data: RecData) -> dict:
+    """Sizes and SHA-1 of the item ids and user ids (in index order) of `data`'s catalogue."""
+    return {
+        "num_users": int(data.num_users),
+        "num_items": int(data.num_items),
+        "item_ids_sha1": _ids_digest(data.items[ITEM_COL].tolist()),
+        "user_ids_sha1": _ids_digest(data.users[USER_COL].tolist()),
+    }
+
+
+def check_same_data(expected: dict, data: RecData, where: str = "evaluate") -> None:
+    """ValueError "mismatched data between fit and <where>" when `data` has another catalogue."""
+    found = data_fingerprint(data)
+    if found != expected:
+        raise ValueError(
+            f"mismatched data between fit and {where}: the model was fit on "
+            f"{expected['num_users']} users x {expected['num_items']} items "
+            f"(item ids sha1 {expected['item_ids_sha1'][:10]}), but {data.name!r} has "
+            f"{found['num_users']} users x {found['num_items']} items "
+            f"(item ids sha1 {found['item_ids_sha1'][:10]}); evaluate on the splits of the "
+            "dataset the model was fit on"
+        )
+
+
+def _binary_csr(data: RecData, positive_only: bool) -> sp.csr_matrix:
+    frame = data.interactions
+    if positive_only:
+        frame = frame[frame[VALUE_COL] > 0]
+    rows = data.user_codes(frame[USER_COL])
+    cols = data.item_codes(frame[ITEM_COL])
+    matrix = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+        shape=(data.num_users, data.num_items),
+    )
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    matrix.sort_indices()
+    return matrix
+
+
+class Recommender(abc.ABC):
+    """Abstract base of every recommender: fit, score, recommend, save, load.
+
+    Subclasses set `name` (the row label in evaluation tables) and implement `_fit`,
+    `_score_users`, `_get_state`, `_set_state`. Users with no positive training history
+    (``has_history_[u]`` False) must get a documented fallback in `_score_users`;
+    `popularity_scores` is there for that.
+    """
+
+    name: str = "recommender"
+
+    # ---------------------------------------------------------------- to implement
+    @abc.abstractmethod
+    def _fit(self, train: RecData, valid: RecData | None) -> None:
+        """Learn from `train` (non-empty, remembered already); `valid` may drive early stopping."""
+
+    @abc.abstractmethod
+    def _score_users(self, user_idx: np.ndarray) -> np.ndarray | torch.Tensor:
+        """Scores of users `user_idx` (B,) against every item -> (B, num_items)."""
+
+    @abc.abstractmethod
+    def _get_state(self) -> dict[str, torch.Tensor]:
+        """The learnt arrays to save (CPU tensors, contiguous), name -> tensor."""
+
+    @abc.abstractmethod
+    def _set_state(self, state: dict[str, torch.Tensor]) -> None:
+        """Restore what `_get_state` returned (the catalogue attributes are restored already)."""
+
+    # ---------------------------------------------------------------- hyper-parameters
+    def get_params(self) -> dict:
+        """The ``__init__`` arguments, read from attributes of the same name."""
+        params = {}
+        for pname, param in inspect.signature(type(self).__init__).parameters.items():
+            if pname == "self" or param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                continue
+            if not hasattr(self, pname):
+                raise AttributeError(
+                    f"{type(self).__name__} must store its __init__ argument {pname!r} as "
+                    f"self.{pname} (get_params and save read it from there)"
+                )
+            params[pname] = getattr(self, pname)
+        return params
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    # ---------------------------------------------------------------- fitting
+    @property
+    def is_fitted(self) -> bool:
+        return getattr(self, "fingerprint_", None) is not None
+
+    def _require_fitted(self) -> None:
+        if not self.is_fitted:
+            raise RuntimeError(
+                f"{type(self).__name__} is not fitted: call .fit(train) (or .load(path)) first"
+            )
+
+    def fit(self: R, train: RecData, valid: RecData | None = None) -> R:
+        """Remember `train`'s catalogue and history, then learn (`_fit`). Returns self.
+
+        ValueError when `train` has no interactions, or when `valid` has another catalogue.
+        """
+        if not isinstance(train, RecData):
+            raise TypeError(f"fit: train must be a RecData, got {type(train).__name__}")
+        if train.num_interactions == 0:
+            raise ValueError(
+                f"fit: the training split of {train.name!r} has no interactions; "
+                "nothing to learn from"
+            )
+        if train.num_items == 0 or train.num_users == 0:
+            raise ValueError(f"fit: {train.name!r} has no items or no users")
+        fingerprint = data_fingerprint(train)
+        if valid is not None:
+            if not isinstance(valid, RecData):
+                raise TypeError(f"fit: valid must be a RecData or None, got {type(valid).__name__}")
+            check_same_data(fingerprint, valid, where="fit(valid=...)")
+        self._remember(train, fingerprint)
+        start = time.perf_counter()
+        try:
+            self._fit(train, valid)
+        except BaseException:
+            self.fingerprint_ = None  # a failed fit leaves the model unfitted
+            raise
+        self.fit_seconds_ = time.perf_counter() - start
+        return self
+
+    def _remember(self, train: RecData, fingerprint: dict) -> None:
+        self.train_ = train
+        self.item_ids_ = np.asarray(train.items[ITEM_COL].tolist(), dtype=object)
+        self.user_ids_ = np.asarray(train.users[USER_COL].tolist(), dtype=object)
+        self.seen_ = _binary_csr(train, positive_only=False)  # (num_users, num_items)
+        self.positives_ = _binary_csr(train, positive_only=True)  # (num_users, num_items)
+        self._derive_catalog()
+        self.fingerprint_ = fingerprint
+
+    def _derive_catalog(self) -> None:
+        self.item_index_ = {str(i): n for n, i in enumerate(self.item_ids_.tolist())}
+        self.user_index_ = {str(u): n for n, u in enumerate(self.user_ids_.tolist())}
+        self.item_popularity_ = np.asarray(self.positives_.sum(0)).ravel().astype(np.float32)
+        self.has_history_ = np.diff(self.positives_.indptr) > 0  # (num_users,) bool
+
+    @property
+    def num_items(self) -> int:
+        self._require_fitted()
+        return len(self.item_ids_)
+
+    @property
+    def num_users(self) -> int:
+        self._require_fitted()
+        return len(self.user_ids_)
+
+    # ---------------------------------------------------------------- scoring
+    def popularity_scores(self) -> np.ndarray:
+        """(num_items,) float32: number of training users with a positive row per item.
+
+        The fallback for users without history; ties (equal counts) go to the lower index in
+        `top_k`.
+        """
+        self._require_fitted()
+        return self.item_popularity_.copy()
+
+    def user_indices(self, user_ids: Sequence[str]) -> np.ndarray:
+        """User ids -> indices (int64); KeyError naming the first id the model was not fit on."""
+        self._require_fitted()
+        if isinstance(user_ids, str):
+            raise TypeError(f"user_ids must be a list of ids, not the string {user_ids!r}")
+        out = np.empty(len(user_ids), dtype=np.int64)
+        for n, user in enumerate(user_ids):
+            try:
+                out[n] = self.user_index_[str(user)]
+            except KeyError:
+                raise KeyError(
+                    f"user {str(user)!r} is not in the data this model was fit on"
+                ) from None
+        return out
+
+    def item_indices(self, item_ids: Sequence[str]) -> np.ndarray:
+        """Item ids -> indices (int64); KeyError naming the first id the model was not fit on."""
+        self._require_fitted()
+        if isinstance(item_ids, str):
+            raise TypeError(f"item_ids must be a list of ids, not the string {item_ids!r}")
+        out = np.empty(len(item_ids), dtype=np.int64)
+        for n, item in enumerate(item_ids):
+            try:
+                out[n] = self.item_index_[str(item)]
+            except KeyError:
+                raise KeyError(
+                    f"item {str(item)!r} is not in the data this model was fit on"
+                ) from None
+        return out
+
+    def score_indices(self, user_idx: np.ndarray, batch_size: int | None = None) -> np.ndarray:
+        """Scores of user indices (B,) against every item -> (B, num_items) float32.
+
+        Users are scored in chunks of `batch_size` (default: as many as fit in ~128 MB).
+        """
+        self._require_fitted()
+        user_idx = np.asarray(user_idx, dtype=np.int64).reshape(-1)
+        num_items = self.num_items
+        if batch_size is None:
+            batch_size = max(1, min(4096, _MAX_CHUNK_CELLS // max(num_items, 1)))
+        out = np.empty((len(user_idx), num_items), dtype=np.float32)
+        for start in range(0, len(user_idx), batch_size):
+            chunk = user_idx[start : start + batch_size]
+            scores = self._score_users(chunk)
+            if isinstance(scores, torch.Tensor):
+                scores = scores.detach().float().cpu().numpy()
+            scores = np.asarray(scores, dtype=np.float32)
+            if scores.shape != (len(chunk), num_items):
+                raise RuntimeError(
+                    f"{type(self).__name__}._score_users returned shape {scores.shape}, "
+                    f"expected {(len(chunk), num_items)}"
+                )
+            if not np.isfinite(scores).all():
+                raise RuntimeError(f"{type(self).__name__} produced NaN or inf scores")
+            out[start : start + len(chunk)] = scores
+        return out
+
+    def score(self, user_ids: Sequence[str], item_ids: Sequence[str] | None = None) -> np.ndarray:
+        """Scores → float32 (len(user_ids), len(item_ids)), or (len(user_ids), num_items) in
+        item-index order when `item_ids` is None. Larger is better.
+
+        KeyError for an id the model was not fit on; RuntimeError when not fitted.
+        """
+        user_idx = self.user_indices(user_ids)
+        item_idx = None if item_ids is None else self.item_indices(item_ids)
+        scores = self.score_indices(user_idx)  # (B, num_items)
+        return scores if item_idx is None else scores[:, item_idx]
+
+    def recommend(
+        self, user_ids: Sequence[str], k: int = 10, exclude_seen: bool = True
+    ) -> pd.DataFrame:
+        """The top `k` items per user as a long table: user_id, rank (1..k), item_id, score.
+
+        exclude_seen=True skips every item the user has a training row with. A user with fewer
+        than k items left gets a shorter list. Ties go to the lower item index.
+        """
+        user_ids = [str(u) for u in user_ids] if not isinstance(user_ids, str) else user_ids
+        user_idx = self.user_indices(user_ids)
+        scores = self.score_indices(user_idx)  # (B, num_items)
+        exclude = self.seen_[user_idx] if exclude_seen else None
+        idx, val = top_k(torch.from_numpy(scores), k, exclude=exclude)  # (B, k) each
+        idx, val = idx.numpy(), val.numpy()
+        keep = idx >= 0
+        rows = np.repeat(np.arange(len(user_idx)), keep.sum(1))
+        ranks = np.broadcast_to(np.arange(1, idx.shape[1] + 1), idx.shape)[keep]
+        return pd.DataFrame(
+            {
+                USER_COL: pd.Series([user_ids[r] for r in rows], dtype=str),
+                "rank": ranks.astype(np.int64),
+                ITEM_COL: pd.Series(self.item_ids_[idx[keep]].tolist(), dtype=str),
+                "score": val[keep].astype(np.float32),
+            }
+        )
+
+    def check_data(self, data: RecData, where: str = "evaluate") -> None:
+        """ValueError "mismatched data between fit and <where>" unless `data` has the fitted
+        catalogue (same user and item ids in the same order)."""
+        self._require_fitted()
+        check_same_data(self.fingerprint_, data, where=where)
+
+    # ---------------------------------------------------------------- save / load
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the model to folder `path` (replaced if it exists); returns the path.
+
+        Files: config.json (class, module, hyper-parameters, fingerprint), catalog.json (ids),
+        catalog.safetensors (seen / positive matrices), weights.safetensors (`_get_state`).
+        Written into a temporary sibling folder, then renamed into place.
+        """
+        from safetensors.torch import save_file
+
+        self._require_fitted()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        config = {
+            "format_version": FORMAT_VERSION,
+            "class": type(self).__name__,
+            "module": type(self).__module__,
+            "name": self.name,
+            "params": self.get_params(),
+            "fingerprint": self.fingerprint_,
+        }
+        try:
+            config_text = json.dumps(config, indent=2)
+        except TypeError as err:
+            raise TypeError(
+                f"{type(self).__name__} hyper-parameters must be JSON values to save: {err}"
+            ) from err
+        state = {key: value.detach().cpu().contiguous() for key, value in self._get_state().items()}
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
+        try:
+            (tmp / CONFIG_FILE).write_text(config_text)
+            ids = {"item_ids": self.item_ids_.tolist(), "user_ids": self.user_ids_.tolist()}
+            (tmp / CATALOG_FILE).write_text(json.dumps(ids))
+            save_file(
+                {
+                    "seen_indptr": torch.from_numpy(self.seen_.indptr.astype(np.int64)),
+                    "seen_indices": torch.from_numpy(self.seen_.indices.astype(np.int64)),
+                    "pos_indptr": torch.from_numpy(self.positives_.indptr.astype(np.int64)),
+                    "pos_indices": torch.from_numpy(self.positives_.indices.astype(np.int64)),
+                },
+                str(tmp / CATALOG_ARRAYS),
+            )
+            save_file(state, str(tmp / WEIGHTS_FILE))
+            if path.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{path.name}-old-", dir=path.parent))
+                os.replace(path, old / path.name)
+                os.replace(tmp, path)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, path)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        return path
+
+    @classmethod
+    def load(cls: type[R], path: str | os.PathLike, train: RecData | None = None) -> R:
+        """Read a model written by `save`. `Recommender.load` returns whatever class was saved;
+        `SomeModel.load` raises ValueError when the folder holds another class.
+
+        `train` (optional) re-attaches the training data as ``train_`` after checking its
+        fingerprint (models that need more than the saved arrays, e.g. text, may require it).
+        """
+        from safetensors.torch import load_file
+
+        path = Path(path)
+        config_file = path / CONFIG_FILE
+        if not config_file.is_file():
+            raise FileNotFoundError(f"{config_file} not found: is {path} a saved model folder?")
+        config = json.loads(config_file.read_text())
+        if config.get("format_version") != FORMAT_VERSION:
+            raise ValueError(
+                f"{config_file}: format_version {config.get('format_version')!r}, "
+                f"this code reads {FORMAT_VERSION}"
+            )
+        klass = cls
+        if cls is Recommender:
+            module = str(config.get("module", ""))
+            if not module.startswith("llmrec_course."):
+                raise ValueError(
+                    f"{config_file}: class {config.get('class')!r} from module {module!r} is "
+                    "not a course model; load it with its own class"
+                )
+            klass = getattr(importlib.import_module(module), config["class"])
+        elif config.get("class") != cls.__name__:
+            raise ValueError(
+                f"{path} holds a {config.get('class')!r} model, not a {cls.__name__!r}; "
+                f"use {config.get('class')}.load or Recommender.load"
+            )
+        model = klass(**config["params"])
+        ids = json.loads((path / CATALOG_FILE).read_text())
+        arrays = load_file(str(path / CATALOG_ARRAYS))
+        model.item_ids_ = np.asarray(ids["item_ids"], dtype=object)
+        model.user_ids_ = np.asarray(ids["user_ids"], dtype=object)
+        shape = (len(model.user_ids_), len(model.item_ids_))
+        for attr, prefix in (("seen_", "seen"), ("positives_", "pos")):
+            indices = arrays[f"{prefix}_indices"].numpy()
+            matrix = sp.csr_matrix(
+                (
+                    np.ones(len(indices), dtype=np.float32),
+                    indices,
+                    arrays[f"{prefix}_indptr"].numpy(),
+                ),
+                shape=shape,
+            )
+            setattr(model, attr, matrix)
+        model._derive_catalog()
+        model.fingerprint_ = config["fingerprint"]
+        model.train_ = None
+        if train is not None:
+            check_same_data(model.fingerprint_, train, where="load(train=...)")
+            model.train_ = train
+        model._set_state(load_file(str(path / WEIGHTS_FILE)))
+        return model

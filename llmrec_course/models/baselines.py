@@ -1,0 +1,317 @@
+"""Four classic baselines that every LLM recommender must beat (notebook 03).
+
+- `Popularity`          — the same best-sellers for everyone.
+- `ItemKNN`             — "people who liked this also liked": item–item cosine on who-liked-what.
+- `MatrixFactorization` — a user vector and an item vector per id, trained with BPR.
+- `TfidfContent`        — word overlap between item texts: the content baseline before LLMs.
+
+"History" means the user's positive training rows (value > 0); "seen" means any training row
+(those items are excluded from recommendations). Users without history get the popularity
+scores (`Recommender.popularity_scores`) from every model here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from ..data.negatives import sample_negatives
+from ..data.schema import RecData
+from ..device import get_device
+from ..losses import bpr
+from .base import Recommender
+
+__all__ = ["Popularity", "ItemKNN", "MatrixFactorization", "TfidfContent"]
+
+
+def _with_fallback(model: Recommender, user_idx: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Rows of users without history replaced by the popularity scores. scores  # (B, N)"""
+    cold = ~model.has_history_[user_idx]
+    if cold.any():
+        scores[cold] = model.popularity_scores()
+    return scores
+
+
+def _csr_state(prefix: str, matrix: sp.csr_matrix) -> dict[str, torch.Tensor]:
+    return {
+        f"{prefix}_indptr": torch.from_numpy(matrix.indptr.astype(np.int64)),
+        f"{prefix}_indices": torch.from_numpy(matrix.indices.astype(np.int64)),
+        f"{prefix}_data": torch.from_numpy(matrix.data.astype(np.float32)),
+    }
+
+
+def _csr_from_state(prefix: str, state: dict, shape: tuple[int, int]) -> sp.csr_matrix:
+    return sp.csr_matrix(
+        (
+            state[f"{prefix}_data"].numpy(),
+            state[f"{prefix}_indices"].numpy(),
+            state[f"{prefix}_indptr"].numpy(),
+        ),
+        shape=shape,
+    )
+
+
+@contextlib.contextmanager
+def _torch_threads(num_threads: int):
+    """Run the block with `num_threads` CPU threads in PyTorch, then restore the old number.
+
+    MF's tensors are tiny (a few thousand rows of 64 floats): on a busy 2-core machine the
+    threads' synchronisation costs far more than the arithmetic (we measured 40x slower steps).
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(num_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+class Popularity(Recommender):
+    """score(u, i) = pop_i = number of training users with a positive row for item i.
+
+    The same ranking for every user (minus what they have seen); ties go to the lower item
+    index. Nothing is learnt beyond the counts, which the base class keeps.
+    """
+
+    name = "popularity"
+
+    def __init__(self) -> None:
+        pass
+
+    def _fit(self, train: RecData, valid: RecData | None) -> None:
+        pass  # the counts (item_popularity_) are computed by Recommender.fit
+
+    def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(self.popularity_scores(), (len(user_idx), self.num_items)).copy()
+
+    def _get_state(self) -> dict[str, torch.Tensor]:
+        return {}
+
+    def _set_state(self, state: dict[str, torch.Tensor]) -> None:
+        if state:
+            raise ValueError(f"Popularity has no weights, but the file holds {sorted(state)}")
+
+
+class ItemKNN(Recommender):
+    """Item-based k-nearest neighbours on the binary user × item matrix R (num_users, N).
+
+    sim(i, j) = |U_i ∩ U_j| / (sqrt(|U_i|) sqrt(|U_j|) + shrink)   (i ≠ j, U_i = users of i)
+    i.e. cosine between item columns of R, shrunk towards 0 when few users back it. Each item
+    keeps only its `k_neighbors` most similar items (row i of S), and
+    score(u, j) = Σ_{i in history(u)} S[i, j]   →   scores = R[u] @ S.
+    Users without history: popularity scores.
+    """
+
+    name = "itemknn"
+
+    def __init__(self, k_neighbors: int = 50, shrink: float = 10.0) -> None:
+        if isinstance(k_neighbors, bool) or not isinstance(k_neighbors, int) or k_neighbors < 1:
+            raise ValueError(f"ItemKNN k_neighbors={k_neighbors!r} must be an int >= 1")
+        if shrink < 0:
+            raise ValueError(f"ItemKNN shrink={shrink!r} must be >= 0")
+        self.k_neighbors = k_neighbors
+        self.shrink = float(shrink)
+
+    def _fit(self, train: RecData, valid: RecData | None) -> None:
+        self.similarity_ = item_cosine(self.positives_, self.shrink, self.k_neighbors)
+
+    def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
+        scores = (self.positives_[user_idx] @ self.similarity_).toarray()  # (B, N)
+        return _with_fallback(self, user_idx, scores.astype(np.float32))
+
+    def _get_state(self) -> dict[str, torch.Tensor]:
+        return _csr_state("similarity", self.similarity_)
+
+    def _set_state(self, state: dict[str, torch.Tensor]) -> None:
+        self.similarity_ = _csr_from_state("similarity", state, (self.num_items,) * 2)
+
+
+def item_cosine(matrix: sp.csr_matrix, shrink: float, k_neighbors: int) -> sp.csr_matrix:
+    """Shrunk cosine between the columns of a binary `matrix` (num_users, N) → csr (N, N),
+    zero diagonal, each row pruned to its `k_neighbors` largest entries (ties: lower index)."""
+    binary = matrix.astype(np.float64).tocsc()
+    co = (binary.T @ binary).tocsr()  # (N, N) co-occurrence counts
+    co.setdiag(0.0)
+    co.eliminate_zeros()
+    norms = np.sqrt(np.asarray(binary.sum(0)).ravel())  # (N,)
+    coo = co.tocoo()
+    sims = coo.data / (norms[coo.row] * norms[coo.col] + shrink)
+    sim = sp.csr_matrix((sims, (coo.row, coo.col)), shape=co.shape)
+    sim.sort_indices()
+    keep = np.zeros(sim.nnz, dtype=bool)
+    for row in range(sim.shape[0]):
+        lo, hi = sim.indptr[row], sim.indptr[row + 1]
+        if hi - lo <= k_neighbors:
+            keep[lo:hi] = True
+        else:  # stable sort on -sim keeps lower column indices first among ties
+            order = np.argsort(-sim.data[lo:hi], kind="stable")[:k_neighbors]
+            keep[lo + order] = True
+    row_of = np.repeat(np.arange(sim.shape[0]), np.diff(sim.indptr))  # (nnz,)
+    indptr = np.r_[0, np.cumsum(np.bincount(row_of[keep], minlength=sim.shape[0]))]
+    pruned = sp.csr_matrix((sim.data[keep], sim.indices[keep], indptr), shape=sim.shape)
+    return pruned.astype(np.float32)
+
+
+class MatrixFactorization(Recommender):
+    """BPR matrix factorisation: score(u, i) = p_u · q_i with p_u, q_i ∈ R^dim.
+
+    Trained on the positive training pairs (u, i⁺) with one negative i⁻ per pair and per
+    `num_neg` (drawn with `sample_negatives`, one call per epoch), loss
+    L = bpr(p_u, q_i⁺, q_i⁻) + reg · (‖p_u‖² + ‖q_i⁺‖² + ‖q_i⁻‖²) / B, AdamW, mini-batches.
+    With `valid`, NDCG@10 on valid is measured after each epoch and the best epoch's tables
+    are kept; training stops after `patience` epochs without improvement. Deterministic for a
+    seed on the CPU (no global RNG is touched). Users without history: popularity scores.
+    """
+
+    name = "mf-bpr"
+
+    def __init__(
+        self,
+        dim: int = 64,
+        lr: float = 0.05,
+        num_epochs: int = 30,
+        reg: float = 1e-3,
+        num_neg: int = 1,
+        batch_size: int = 4096,
+        patience: int = 3,
+        seed: int = 0,
+        device: str = "auto",
+    ) -> None:
+        for arg, value in (("dim", dim), ("num_epochs", num_epochs), ("num_neg", num_neg)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"MatrixFactorization {arg}={value!r} must be an int >= 1")
+        if batch_size < 1 or patience < 1:
+            raise ValueError("MatrixFactorization batch_size and patience must be >= 1")
+        if lr <= 0 or reg < 0:
+            raise ValueError(f"MatrixFactorization needs lr > 0 and reg >= 0, got {lr}, {reg}")
+        self.dim, self.lr, self.num_epochs, self.reg = dim, float(lr), num_epochs, float(reg)
+        self.num_neg, self.batch_size, self.patience = num_neg, batch_size, patience
+        self.seed, self.device = seed, device
+
+    def _fit(self, train: RecData, valid: RecData | None) -> None:
+        device = get_device(self.device)
+        threads = _torch_threads(1) if device.type == "cpu" else contextlib.nullcontext()
+        with threads:
+            self._train_loop(train, valid, device)
+
+    def _train_loop(self, train: RecData, valid: RecData | None, device: torch.device) -> None:
+        from ..evaluate import validation_ndcg
+
+        gen = torch.Generator().manual_seed(self.seed)
+        user_emb = (torch.randn(self.num_users, self.dim, generator=gen) * 0.1).to(device)
+        item_emb = (torch.randn(self.num_items, self.dim, generator=gen) * 0.1).to(device)
+        user_emb.requires_grad_(True)
+        item_emb.requires_grad_(True)
+        optimiser = torch.optim.AdamW([user_emb, item_emb], lr=self.lr, weight_decay=0.0)
+        pairs = self.positives_.tocoo()
+        users = torch.from_numpy(pairs.row.astype(np.int64))  # (P,)
+        items = torch.from_numpy(pairs.col.astype(np.int64))  # (P,)
+        self.loss_history_, self.valid_ndcg_ = [], []
+        best, best_epoch, since_best = -1.0, 0, 0
+        for epoch in range(self.num_epochs):
+            neg = sample_negatives(  # (P, num_neg): a whole epoch in one call
+                train, pairs.row.astype(np.int64), self.num_neg, seed=self.seed * 100_003 + epoch
+            )
+            u = users.repeat_interleave(self.num_neg)
+            pos = items.repeat_interleave(self.num_neg)
+            neg = torch.from_numpy(neg.reshape(-1))
+            order = torch.randperm(len(u), generator=gen)
+            total = 0.0
+            for start in range(0, len(u), self.batch_size):
+                batch = order[start : start + self.batch_size]
+                pu = user_emb[u[batch].to(device)]  # (B, d)
+                qp = item_emb[pos[batch].to(device)]  # (B, d)
+                qn = item_emb[neg[batch].to(device)]  # (B, d)
+                penalty = (pu.pow(2).sum() + qp.pow(2).sum() + qn.pow(2).sum()) / len(batch)
+                loss = bpr(pu, qp, qn) + self.reg * penalty
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+                total += float(loss.detach()) * len(batch)
+            self.loss_history_.append(total / len(u))
+            self.user_emb_ = user_emb.detach().cpu().clone()
+            self.item_emb_ = item_emb.detach().cpu().clone()
+            if valid is None:
+                continue
+            ndcg = validation_ndcg(self, valid, k=10)
+            self.valid_ndcg_.append(ndcg)
+            if ndcg > best:
+                best, best_epoch, since_best = ndcg, epoch, 0
+                best_tables = (self.user_emb_, self.item_emb_)
+            else:
+                since_best += 1
+                if since_best >= self.patience:
+                    break
+        if valid is not None:
+            self.user_emb_, self.item_emb_ = best_tables
+            self.best_epoch_ = best_epoch
+
+    def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
+        user_emb = self.user_emb_[torch.from_numpy(user_idx)]  # (B, d)
+        scores = (user_emb @ self.item_emb_.T).numpy()  # (B, N)
+        return _with_fallback(self, user_idx, scores)
+
+    def _get_state(self) -> dict[str, torch.Tensor]:
+        return {"user_emb": self.user_emb_, "item_emb": self.item_emb_}
+
+    def _set_state(self, state: dict[str, torch.Tensor]) -> None:
+        self.user_emb_, self.item_emb_ = state["user_emb"], state["item_emb"]
+
+
+class TfidfContent(Recommender):
+    """Content baseline: TF-IDF vectors of item text, cosine to the user's mean vector.
+
+    x_i = TfidfVectorizer(item_text)[i] (L2-normalised, scikit-learn), the user vector
+    v_u = normalise(mean_{i in history(u)} x_i), score(u, j) = v_u · x_j = cos(v_u, x_j).
+    Items whose text has no kept term score 0. Users without history: popularity scores.
+    """
+
+    name = "tfidf"
+
+    def __init__(
+        self,
+        max_features: int | None = 50_000,
+        ngram_range: tuple[int, int] = (1, 2),
+        min_df: int = 1,
+        sublinear_tf: bool = True,
+    ) -> None:
+        self.max_features = max_features
+        self.ngram_range = tuple(ngram_range)
+        self.min_df = min_df
+        self.sublinear_tf = sublinear_tf
+
+    def vectorizer(self):
+        """The scikit-learn TfidfVectorizer these hyper-parameters describe (unfitted)."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        return TfidfVectorizer(
+            max_features=self.max_features,
+            ngram_range=self.ngram_range,
+            min_df=self.min_df,
+            sublinear_tf=self.sublinear_tf,
+        )
+
+    def _fit(self, train: RecData, valid: RecData | None) -> None:
+        texts = train.item_text()
+        if not any(t.strip() for t in texts):
+            raise ValueError(f"TfidfContent: every item text of {train.name!r} is empty")
+        self.item_tfidf_ = self.vectorizer().fit_transform(texts).astype(np.float32).tocsr()
+
+    def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
+        profile = self.positives_[user_idx] @ self.item_tfidf_  # (B, V) sum = count · mean
+        norms = np.sqrt(np.asarray(profile.multiply(profile).sum(1))).ravel()  # (B,)
+        profile = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ profile
+        scores = (profile @ self.item_tfidf_.T).toarray().astype(np.float32)  # (B, N)
+        return _with_fallback(self, user_idx, scores)
+
+    def _get_state(self) -> dict[str, torch.Tensor]:
+        state = _csr_state("item_tfidf", self.item_tfidf_)
+        state["num_terms"] = torch.tensor([self.item_tfidf_.shape[1]], dtype=torch.int64)
+        return state
+
+    def _set_state(self, state: dict[str, torch.Tensor]) -> None:
+        shape = (self.num_items, int(state["num_terms"][0]))
+        self.item_tfidf_ = _csr_from_state("item_tfidf", state, shape)

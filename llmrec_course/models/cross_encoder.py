@@ -1,0 +1,395 @@
+"""A BERT cross-encoder that re-ranks another model's top candidates (notebook 06).
+
+A two-tower model embeds the user and the item separately; a cross-encoder reads them *together*
+— one sequence "[CLS] user text [SEP] item text [SEP]" with segment ids 0/1 — so every
+attention layer can compare user words with item words. It scores one pair per forward pass,
+far too slow for a whole catalogue, so it re-ranks the `num_candidates` best items of a cheap
+`base` model (retrieve, then re-rank).
+
+Model: ``AutoModelForSequenceClassification`` with ``num_labels=1`` (one logit s(u, i)), built
+from the encoder's folder; trained with BCE-with-logits on (user, positive item) pairs with label
+1.0 and `num_neg` sampled negatives per positive with label 0.0.
+
+This is the source article's BERT recipe done correctly. Its code had three bugs, and a fourth
+problem:
+
+1. ``tokenizer(user_texts, item_texts)`` returns ONE ``input_ids`` row per pair (both texts
+   joined with [SEP], told apart by ``token_type_ids``); the article indexed it as two
+   sequences, ``encoding['input_ids'][0]`` for the user and ``[1]`` for the item — which are
+   really the first and second *pairs*.
+2. It then passed two input tensors to the model and a tuple as ``attention_mask``; the model
+   takes one ``input_ids`` (B, T), one ``attention_mask`` (B, T) and one ``token_type_ids``.
+3. Accuracy as ``np.mean(preds == labels)`` on Python lists compares the lists once (a single
+   False), and ``np.sign(preds - labels) == 2`` is never true (sign is −1, 0 or 1); threshold
+   the logits instead: ``np.mean((logits > 0) == (labels == 1))`` on arrays.
+4. With ``num_labels=1`` the head is a regression head: ``labels`` of dtype long make the
+   model's built-in loss wrong (MSE on integer targets, or a dtype error). Use float labels and
+   binary cross-entropy on the logit, as here.
+
+Scores returned for the full catalogue (so `recommend` and the metrics work unchanged): per
+user, the top `num_candidates` unseen items of the base get 1 + (s − min s over those
+candidates) ≥ 1, in cross-encoder order; every other item gets −1 − rank/N by its base rank
+(in [−2, −1)), so it keeps the base order below the candidates. The values are therefore not
+probabilities. Users with an empty user text keep the base ranking.
+
+User text: the profile and/or "Recently: title; title; ..." (the latest `max_history_items`
+history titles, most recent first); during training the target item is left out of it.
+
+Saving: the base model (its state, prefixed "base."), the trained parameters of the cross-encoder
+("module.", the frozen rest reloads from the encoder's folder — for LoRA, the adapter), and the
+texts it needs (so a loaded model scores without the training data).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..data.negatives import sample_negatives
+from ..data.schema import PROFILE_COL, TITLE_COL, RecData
+from ..finetune import FINETUNE_MODES, prepare_encoder
+from ..train import TrainConfig, parameter_groups, ranking_metric
+from ..train import fit as train_fit
+from .base import Recommender, check_same_data
+from .content import ZeroShotContent, resolve_encoder, user_histories
+from .two_tower import tensor_to_text, text_to_tensor
+
+__all__ = ["CrossEncoderRanker"]
+
+USER_SOURCES = ("profile", "history", "both")
+
+
+def _texts_to_tensor(texts: list[str]) -> torch.Tensor:
+    return text_to_tensor(json.dumps(texts))
+
+
+def _tensor_to_texts(tensor: torch.Tensor) -> list[str]:
+    return json.loads(tensor_to_text(tensor))
+
+
+class CrossEncoderRanker(Recommender):
+    """Re-rank a base model's top candidates with a cross-encoder (see the module docstring).
+
+    encoder: name / folder or `TextEncoder` (BERT-style). base: a Recommender for the candidates
+    (fitted on the same data, or unfitted: then `fit` fits it first; None: a zero-shot content
+    model with the same encoder). num_candidates: items re-ranked per user. num_neg: sampled
+    negatives per positive. max_length: tokens per (user, item) pair. finetune: "full" | "lora" |
+    "last_n_layers" | "frozen" (the classification head always trains). user_source: "profile" |
+    "history" | "both". config: a `TrainConfig` (None: lr_encoder 2e-5, batch of 32 pairs,
+    validation on at most 200 users).
+    """
+
+    name = "cross-encoder"
+
+    def __init__(
+        self,
+        encoder="minilm",
+        base: Recommender | dict | None = None,
+        num_candidates: int = 50,
+        num_neg: int = 3,
+        max_length: int = 128,
+        finetune: str = "full",
+        user_source: str = "both",
+        max_history_items: int = 10,
+        n_layers: int = 2,
+        lora_r: int = 8,
+        lora_alpha: int = 16,
+        positive_threshold: float = 0.0,
+        config: TrainConfig | dict | None = None,
+    ):
+        if finetune not in FINETUNE_MODES:
+            raise ValueError(f"finetune={finetune!r}; use one of {', '.join(FINETUNE_MODES)}")
+        if user_source not in USER_SOURCES:
+            raise ValueError(f"user_source={user_source!r}; use one of {', '.join(USER_SOURCES)}")
+        for name, value in (
+            ("num_candidates", num_candidates),
+            ("num_neg", num_neg),
+            ("max_length", max_length),
+            ("max_history_items", max_history_items),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        self.encoder, self._text_encoder = resolve_encoder(encoder)
+        if isinstance(base, dict):  # from a saved config.json: an unfitted instance
+            klass = getattr(importlib.import_module(base["module"]), base["class"])
+            base = klass(**base["params"])
+        if base is not None and not isinstance(base, Recommender):
+            raise TypeError(f"base must be a Recommender or None, got {type(base).__name__}")
+        self.base = base
+        self.num_candidates = num_candidates
+        self.num_neg = num_neg
+        self.max_length = max_length
+        self.finetune = finetune
+        self.user_source = user_source
+        self.max_history_items = max_history_items
+        self.n_layers = n_layers
+        self.lora_r = lora_r
+        self.lora_alpha = lora_alpha
+        self.positive_threshold = positive_threshold
+        if isinstance(config, dict):
+            config = TrainConfig.from_dict(config)
+        self.config = config or TrainConfig(lr_encoder=2e-5, batch_size=32, max_valid_users=200)
+        self.module = None
+
+    def get_params(self) -> dict:
+        params = super().get_params()
+        params["config"] = self.config.to_dict()
+        if self.base is not None:
+            params["base"] = {
+                "class": type(self.base).__name__,
+                "module": type(self.base).__module__,
+                "params": self.base.get_params(),
+            }
+        return params
+
+    # ---------------------------------------------------------------- the model
+    def _build(self, seed: bool = True) -> None:
+        """AutoModelForSequenceClassification(num_labels=1) from the encoder's folder."""
+        import transformers
+
+        from ..device import seed_everything
+        from ..encoders import resolve_model
+
+        if seed:
+            seed_everything(self.config.seed)
+        resolved = resolve_model(self.encoder)
+        if resolved.kind != "encoder":
+            raise ValueError(
+                f"CrossEncoderRanker needs a BERT-style encoder (pair input with segment ids); "
+                f"{self.encoder!r} is a {resolved.kind}"
+            )
+        verbosity = transformers.logging.get_verbosity()
+        transformers.logging.set_verbosity_error()  # "newly initialised head" is expected here
+        try:
+            model = transformers.AutoModelForSequenceClassification.from_pretrained(
+                resolved.source, num_labels=1, use_safetensors=True, trust_remote_code=False
+            )
+        finally:
+            transformers.logging.set_verbosity(verbosity)
+        self._tokenizer = transformers.AutoTokenizer.from_pretrained(resolved.source)
+        self._identity = resolved.identity
+        self._segments = getattr(model.config, "type_vocab_size", 0) > 1
+        prefix = model.base_model_prefix
+        prepare_encoder(
+            model.base_model,
+            self.finetune,
+            n_layers=self.n_layers,
+            lora_r=self.lora_r,
+            lora_alpha=self.lora_alpha,
+        )
+        for name, p in model.named_parameters():  # the head (and BERT's pooler) always trains
+            if not name.startswith(prefix + ".") or name.startswith(f"{prefix}.pooler."):
+                p.requires_grad_(True)
+        self.module = model
+
+    def encode_pairs(self, user_texts: list[str], item_texts: list[str]):
+        """The tokenizer's pair encoding: ONE row per (user, item) pair → BatchEncoding with
+        input_ids, attention_mask and token_type_ids (0 = user segment, 1 = item segment), (B, T)."""
+        if self.module is None:
+            self._build(seed=False)
+        if len(user_texts) != len(item_texts):
+            raise ValueError(f"{len(user_texts)} user texts but {len(item_texts)} item texts")
+        return self._tokenizer(
+            list(user_texts),
+            list(item_texts),
+            truncation="longest_first",
+            padding=True,
+            max_length=self.max_length,
+            return_tensors="pt",
+            return_token_type_ids=self._segments,
+        )
+
+    def _logits(self, user_texts: list[str], item_texts: list[str]) -> torch.Tensor:
+        """s(u, i) for each pair → (B,) float32 on the module's device (with gradients)."""
+        device = next(self.module.parameters()).device
+        enc = self.encode_pairs(user_texts, item_texts)
+        enc = {k: v.to(device, non_blocking=True) for k, v in enc.items()}
+        return self.module(**enc).logits.squeeze(-1).float()  # (B,)
+
+    # ---------------------------------------------------------------- texts
+    def _user_text(self, u: int, exclude: int = -1) -> str:
+        parts = []
+        if self.user_source in ("profile", "both") and self._profiles[u]:
+            parts.append(self._profiles[u])
+        if self.user_source in ("history", "both"):
+            recent = [i for i in self._hist[u][::-1] if i != exclude][: self.max_history_items]
+            if recent:
+                parts.append("Recently: " + "; ".join(self._titles[i] for i in recent))
+        return " | ".join(parts)
+
+    # ---------------------------------------------------------------- fitting
+    def _fit(self, train: RecData, valid: RecData | None) -> None:
+        if self.base is None:
+            source = self._text_encoder if self._text_encoder is not None else self.encoder
+            self.base = ZeroShotContent(source, user_source="both")
+        if self.base.is_fitted:
+            check_same_data(self.base.fingerprint_, train, where="CrossEncoderRanker.fit (base)")
+        else:
+            self.base.fit(train, valid)
+        self._build()
+        self._profiles = (
+            train.user_text(source="profile")
+            if PROFILE_COL in train.users
+            else [""] * train.num_users
+        )
+        self._titles = [str(t) for t in train.items[TITLE_COL].tolist()]
+        indptr, items, _ = user_histories(train, self.positive_threshold, unique=True)
+        self._hist = [items[indptr[u] : indptr[u + 1]].tolist() for u in range(train.num_users)]
+        self.item_texts_ = train.item_text()
+        self.user_texts_ = [self._user_text(u) for u in range(train.num_users)]
+        users = np.repeat(np.arange(train.num_users), np.diff(indptr))
+        texts = [self._user_text(u, i) for u, i in zip(users.tolist(), items.tolist())]
+        keep = np.array([bool(t) for t in texts], dtype=bool)
+        if not keep.any():
+            raise ValueError(
+                f"no training pairs: every user text of {train.name!r} is empty "
+                f"(user_source={self.user_source!r})"
+            )
+        self._pairs = (users[keep], items[keep], [t for t, k in zip(texts, keep) if k])
+        self.history_ = train_fit(self, train, self.config, valid=valid)
+        for attr in ("_pairs", "_hist", "_profiles", "_titles"):
+            self.__dict__.pop(attr, None)
+
+    # trainer protocol ---------------------------------------------------------------------
+    def parameter_groups(self, config: TrainConfig) -> list[dict]:
+        prefix = self.module.base_model_prefix
+        encoder, head = [], []
+        for name, p in self.module.named_parameters():
+            in_encoder = name.startswith(prefix + ".") and not name.startswith(f"{prefix}.pooler.")
+            (encoder if in_encoder else head).append(p)
+        return parameter_groups(config, encoder, head)
+
+    def training_batches(self, train: RecData, config: TrainConfig, epoch: int) -> list[dict]:
+        users, items, texts = self._pairs
+        negs = sample_negatives(train, users, self.num_neg, seed=config.seed + epoch)  # (P, k)
+        pair_text = np.repeat(np.arange(len(users)), 1 + self.num_neg)  # row of `texts`
+        pair_item = np.concatenate([items[:, None], negs], axis=1).ravel()
+        labels = np.tile(np.r_[1.0, np.zeros(self.num_neg)], len(users)).astype(np.float32)
+        order = np.random.default_rng(config.seed + epoch).permutation(len(pair_item))
+        batches = []
+        for start in range(0, len(order), config.batch_size):
+            rows = order[start : start + config.batch_size]
+            batches.append(
+                {
+                    "user_texts": [texts[r] for r in pair_text[rows]],
+                    "item_texts": [self.item_texts_[i] for i in pair_item[rows]],
+                    "labels": torch.from_numpy(labels[rows]),
+                }
+            )
+        return batches
+
+    def training_loss(self, batch: dict) -> torch.Tensor:
+        logits = self._logits(batch["user_texts"], batch["item_texts"])  # (B,)
+        with torch.autocast(logits.device.type, enabled=False):
+            return F.binary_cross_entropy_with_logits(logits.float(), batch["labels"].float())
+
+    def validation_score(self, valid: RecData) -> float:
+        return ranking_metric(
+            self._score_users,
+            valid,
+            self.seen_,
+            self.config.metric,
+            max_users=self.config.max_valid_users,
+            seed=self.config.seed,
+            positive_threshold=self.positive_threshold,
+        )
+
+    # ---------------------------------------------------------------- scoring
+    def pair_scores(
+        self, user_texts: list[str], item_texts: list[str], batch_size: int = 128
+    ) -> np.ndarray:
+        """Cross-encoder logits s(u, i) of many pairs, no gradients → (n,) float32."""
+        if self.module is None:
+            self._rebuild_module()
+        self.module.eval()
+        from ..device import autocast
+
+        out = np.empty(len(user_texts), dtype=np.float32)
+        device = next(self.module.parameters()).device
+        with torch.no_grad(), autocast(device):
+            for start in range(0, len(user_texts), batch_size):
+                stop = start + batch_size
+                out[start:stop] = (
+                    self._logits(user_texts[start:stop], item_texts[start:stop]).cpu().numpy()
+                )
+        return out
+
+    def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
+        base = np.asarray(self.base.score_indices(user_idx), dtype=np.float32)  # (B, N)
+        num_items = base.shape[1]
+        out = np.empty_like(base)
+        blocks, pairs_u, pairs_i = [], [], []
+        for row, u in enumerate(user_idx.tolist()):
+            order = np.argsort(-base[row], kind="stable")  # base ranking, ties to the lower index
+            seen = np.zeros(num_items, dtype=bool)
+            seen[self.seen_.indices[self.seen_.indptr[u] : self.seen_.indptr[u + 1]]] = True
+            candidates = order[~seen[order]][: self.num_candidates]
+            if not self.user_texts_[u]:
+                candidates = candidates[:0]  # nothing to read: keep the base order
+            rest = order[~np.isin(order, candidates)]
+            out[row, rest] = -1.0 - np.arange(len(rest), dtype=np.float32) / num_items
+            blocks.append((row, candidates))
+            pairs_u.extend([self.user_texts_[u]] * len(candidates))
+            pairs_i.extend(self.item_texts_[i] for i in candidates)
+        logits = self.pair_scores(pairs_u, pairs_i) if pairs_u else np.zeros(0, np.float32)
+        start = 0
+        for row, candidates in blocks:
+            s = logits[start : start + len(candidates)]
+            start += len(candidates)
+            if len(candidates):
+                out[row, candidates] = 1.0 + (s - s.min())
+        return out
+
+    # ---------------------------------------------------------------- save / load
+    def _get_state(self) -> dict[str, torch.Tensor]:
+        if self.module is None:
+            weights, identity = self._saved_weights, self._saved_identity
+        else:
+            weights = {
+                n: p.detach().cpu() for n, p in self.module.named_parameters() if p.requires_grad
+            }
+            identity = self._identity
+        state = {f"base.{k}": v for k, v in self.base._get_state().items()}
+        state.update({f"module.{k}": v for k, v in weights.items()})
+        state["item_texts"] = _texts_to_tensor(self.item_texts_)
+        state["user_texts"] = _texts_to_tensor(self.user_texts_)
+        state["encoder_identity"] = text_to_tensor(identity)
+        return state
+
+    def _set_state(self, state: dict[str, torch.Tensor]) -> None:
+        base = self.base
+        for attr in ("item_ids_", "user_ids_", "seen_", "positives_", "fingerprint_", "train_"):
+            setattr(base, attr, getattr(self, attr))
+        base._derive_catalog()
+        base._set_state({k[len("base.") :]: v for k, v in state.items() if k.startswith("base.")})
+        self.item_texts_ = _tensor_to_texts(state["item_texts"])
+        self.user_texts_ = _tensor_to_texts(state["user_texts"])
+        self._saved_identity = tensor_to_text(state["encoder_identity"])
+        self._saved_weights = {
+            k[len("module.") :]: v for k, v in state.items() if k.startswith("module.")
+        }
+        self.module = None  # rebuilt on first use
+
+    def _rebuild_module(self) -> None:
+        self._build(seed=False)
+        if self._identity != self._saved_identity:
+            raise ValueError(
+                f"the encoder at {self.encoder!r} has changed since this model was saved "
+                f"(identity {self._identity!r}, saved {self._saved_identity!r})"
+            )
+        params = dict(self.module.named_parameters())
+        trainable = {n for n, p in params.items() if p.requires_grad}
+        if set(self._saved_weights) != trainable:
+            raise ValueError(
+                "saved cross-encoder weights do not match the model: missing "
+                f"{sorted(trainable - set(self._saved_weights))[:3]}, unexpected "
+                f"{sorted(set(self._saved_weights) - trainable)[:3]}"
+            )
+        with torch.no_grad():
+            for name, value in self._saved_weights.items():
+                params[name].copy_(value)
+        self.module.eval()

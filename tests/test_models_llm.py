@@ -1,0 +1,398 @@
+"""Fine-tuning modes and the LLM-embedding recommenders, on tiny random encoders and planted data.
+
+The planted data: 24 items "<topic> <modifier>" over 4 topics; 16 users, each with a profile
+"love <topic>" and 4 items of that topic. Text alone determines preference.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import llmrec_course as lrc
+from llmrec_course.finetune import count_trainable, encoder_source, find_layers, prepare_encoder
+from llmrec_course.models.base import Recommender
+from llmrec_course.models.baselines import Popularity
+from llmrec_course.models.content import ZeroShotContent, user_histories
+from llmrec_course.models.cross_encoder import CrossEncoderRanker
+from llmrec_course.models.two_tower import TwoTower
+from llmrec_course.train import TrainConfig
+
+TOPICS = ["piano", "football", "sweater", "headphones"]
+MODIFIERS = ["classic", "upbeat", "lightweight", "stainless", "cosy", "soft"]
+
+
+def planted(num_users=16, per_user=4, seed=0, topic_of=None, extra_users=0):
+    """Planted catalogue; `extra_users` users have neither profile nor interactions."""
+    rng = np.random.default_rng(seed)
+    items = pd.DataFrame(
+        {
+            "item_id": [f"i{c}{t}" for c in range(4) for t in range(6)],
+            "title": [f"{TOPICS[c]} {MODIFIERS[t]}" for c in range(4) for t in range(6)],
+        }
+    )
+    rows, profiles = [], []
+    for u in range(num_users):
+        c = u % 4 if topic_of is None else topic_of(u)
+        profiles.append(f"love {TOPICS[c]}")
+        for n, t in enumerate(rng.choice(6, size=per_user, replace=False)):
+            rows.append((f"u{u}", f"i{c}{t}", 1000 * u + n))
+    users = [f"u{u}" for u in range(num_users + extra_users)]
+    profiles += [""] * extra_users
+    inter = pd.DataFrame(rows, columns=["user_id", "item_id", "timestamp"])
+    return lrc.data.from_frames(
+        items, inter, pd.DataFrame({"user_id": users, "profile": profiles}), name="planted"
+    )
+
+
+def config(**kw) -> TrainConfig:
+    base = dict(
+        num_epochs=2,
+        batch_size=16,
+        lr_encoder=1e-3,
+        lr_head=1e-2,
+        warmup_ratio=0.0,
+        device="cpu",
+        progress=False,
+        early_stopping_patience=None,
+    )
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+@pytest.fixture(scope="module")
+def split():
+    return lrc.data.leave_last_out(planted(extra_users=1))
+
+
+# --- fine-tuning modes ---------------------------------------------------------------------------
+
+
+def fresh(encoder):
+    import copy
+
+    return copy.deepcopy(encoder.model)
+
+
+def trainable_names(model) -> list[str]:
+    return [n for n, p in model.named_parameters() if p.requires_grad]
+
+
+def test_frozen_and_full(tiny_bert):
+    model = prepare_encoder(fresh(tiny_bert), "frozen")
+    assert count_trainable(model) == (0, sum(p.numel() for p in model.parameters()))
+    model = prepare_encoder(model, "full")
+    trainable, total = count_trainable(model)
+    assert trainable == total > 0
+
+
+def test_last_n_layers_bert_and_gpt2(tiny_bert, tiny_gpt2):
+    bert = prepare_encoder(fresh(tiny_bert), "last_n_layers", n_layers=1)
+    assert find_layers(bert)[0] == "encoder.layer"
+    names = trainable_names(bert)
+    assert names and all(n.startswith("encoder.layer.1.") for n in names)
+    expected = sum(p.numel() for p in bert.encoder.layer[1].parameters())
+    assert count_trainable(bert)[0] == expected
+
+    gpt = prepare_encoder(fresh(tiny_gpt2), "last_n_layers", n_layers=1)
+    names = trainable_names(gpt)
+    assert {n.split(".")[0] for n in names} == {"h", "ln_f"}  # the last block + the final norm
+    assert all(n.startswith(("h.1.", "ln_f.")) for n in names)
+    with pytest.raises(ValueError, match="n_layers"):
+        prepare_encoder(fresh(tiny_bert), "last_n_layers", n_layers=3)  # it has 2 blocks
+
+
+def test_lora_trains_only_adapters_and_starts_as_identity(tiny_bert, tiny_gpt2):
+    batch = tiny_bert.tokenizer(["a cosy wool sweater", "piano"], padding=True, return_tensors="pt")
+    base = fresh(tiny_bert).eval()
+    with torch.no_grad():
+        before = base(**batch).last_hidden_state
+    _, full_total = count_trainable(base)
+    lora = prepare_encoder(base, "lora", lora_r=4).eval()
+    names = trainable_names(lora)
+    assert names and all("lora_A" in n or "lora_B" in n for n in names)
+    assert {n.split(".")[5] for n in names} == {"query", "value"}  # the default targets
+    trainable, total = count_trainable(lora)
+    # r·(d_in + d_out) per target: 4·(32 + 32) · 2 targets · 2 layers
+    assert trainable == 4 * 64 * 2 * 2 and trainable < 0.05 * full_total
+    assert total == full_total + trainable
+    with torch.no_grad():
+        after = lora(**batch).last_hidden_state
+    torch.testing.assert_close(after, before, rtol=0, atol=0)  # B = 0 at the start
+
+    gpt = prepare_encoder(fresh(tiny_gpt2), "lora", lora_r=2)
+    assert all("c_attn" in n for n in trainable_names(gpt))
+    with pytest.raises(ValueError, match="mode"):
+        prepare_encoder(fresh(tiny_bert), "adapters")
+
+
+def test_encoder_source_reloads_the_same_model(tiny_bert):
+    source = encoder_source(tiny_bert)
+    assert lrc.load_encoder(source, device="cpu", cache=False).identity == tiny_bert.identity
+
+
+# --- ZeroShotContent -----------------------------------------------------------------------------
+
+
+def history_data():
+    """Play counts in shuffled time order, a repeated item, a profile-only user, a cold user."""
+    items = pd.DataFrame(
+        {"item_id": list("abcde"), "title": ["piano", "football", "sweater", "headphones", "knife"]}
+    )
+    inter = pd.DataFrame(
+        {
+            "user_id": ["u1", "u1", "u1", "u1", "u2"],
+            "item_id": ["c", "a", "b", "a", "e"],
+            "timestamp": [30, 10, 20, 40, 5],
+            "value": [2.0, 1.0, 5.0, 3.0, 1.0],
+        }
+    )
+    users = pd.DataFrame(
+        {"user_id": ["u1", "u2", "u3", "u4"], "profile": ["", "love piano", "cosy sweater", ""]}
+    )
+    return lrc.data.from_frames(items, inter, users)
+
+
+def test_user_histories_time_order_unique_and_cap():
+    data = history_data()
+    indptr, items, values = user_histories(data)
+    assert items[indptr[0] : indptr[1]].tolist() == [0, 1, 2, 0]  # a(10) b(20) c(30) a(40)
+    assert values[indptr[0] : indptr[1]].tolist() == [1.0, 5.0, 2.0, 3.0]
+    indptr, items, _ = user_histories(data, unique=True, max_items=2)
+    assert items[indptr[0] : indptr[1]].tolist() == [2, 0]  # latest two distinct: c, a
+    assert np.diff(indptr).tolist() == [2, 1, 0, 0]
+
+
+@pytest.mark.parametrize("decay", [None, 0.5])
+def test_zero_shot_history_vector_is_user_profile(tiny_bert, decay):
+    data = history_data()
+    model = ZeroShotContent(tiny_bert, user_source="history", decay=decay).fit(data)
+    item_emb = tiny_bert.encode(data.item_text())  # independent recomputation
+    expected = lrc.user_profile(item_emb[[0, 1, 2, 0]], weights=[1.0, 5.0, 2.0, 3.0], decay=decay)
+    torch.testing.assert_close(model.user_vectors(["u1"])[0], expected, atol=1e-6, rtol=1e-5)
+    scores = model.score(["u1"])[0]
+    want = lrc.score(expected, item_emb, "cosine")[0].numpy()
+    np.testing.assert_allclose(scores, want, atol=1e-6)
+    # u3 has a profile but no history: popularity fallback with user_source="history"
+    np.testing.assert_array_equal(model.score(["u3"])[0], model.popularity_scores())
+
+
+def test_zero_shot_text_and_both(tiny_bert, tmp_path):
+    data = history_data()
+    text = ZeroShotContent(tiny_bert, user_source="text").fit(data)
+    torch.testing.assert_close(
+        text.user_vectors(["u3"])[0], tiny_bert.encode(["cosy sweater"])[0], atol=1e-6, rtol=0
+    )
+    both = ZeroShotContent(tiny_bert, user_source="both").fit(data)
+    hist = lrc.user_profile(tiny_bert.encode([data.item_text()[4]]), normalize=True)  # e
+    expected = (hist + tiny_bert.encode(["love piano"])[0]) / 2  # u2 has both
+    torch.testing.assert_close(both.user_vectors(["u2"])[0], expected, atol=1e-6, rtol=1e-5)
+    # u4: no history, no profile -> popularity; u1 (history only) -> its history vector
+    np.testing.assert_array_equal(both.score(["u4"])[0], both.popularity_scores())
+    assert not np.array_equal(both.score(["u1"])[0], both.popularity_scores())
+    path = both.save(tmp_path / "zs")
+    loaded = Recommender.load(path)
+    assert isinstance(loaded, ZeroShotContent) and loaded.encoder == encoder_source(tiny_bert)
+    np.testing.assert_array_equal(loaded.score(["u1", "u2", "u4"]), both.score(["u1", "u2", "u4"]))
+
+
+def test_zero_shot_text_needs_profiles(tiny_bert):
+    data = history_data()
+    data = lrc.data.from_frames(data.items, data.interactions)  # users without a profile column
+    with pytest.raises(ValueError, match="profile"):
+        ZeroShotContent(tiny_bert, user_source="text").fit(data)
+
+
+@pytest.mark.slow
+def test_zero_shot_minilm_hiking_user_gets_the_tent(minilm):
+    items = pd.DataFrame(
+        {
+            "item_id": [f"p{i}" for i in range(6)],
+            "title": [
+                "Lightweight hiking boots for mountain trails",
+                "Trekking poles for alpine hikes",
+                "Two-person camping tent for backpacking trips",
+                "Espresso machine with milk frother",
+                "Stainless steel chef knife",
+                "Scented candle for the living room",
+            ],
+        }
+    )
+    inter = pd.DataFrame(
+        {"user_id": ["hiker", "hiker"], "item_id": ["p0", "p1"], "timestamp": [1, 2]}
+    )
+    data = lrc.data.from_frames(items, inter)
+    model = ZeroShotContent(minilm).fit(data)
+    ranked = model.recommend(["hiker"], k=4)["item_id"].tolist()  # the 4 unseen items
+    assert ranked.index("p2") < ranked.index("p3")  # the tent before the espresso machine
+
+
+# --- TwoTower --------------------------------------------------------------------------------------
+
+
+def test_two_tower_learns_planted_text_preference(tiny_bert, split):
+    train, valid, _ = split
+    model = TwoTower(
+        tiny_bert, finetune="full", proj_dim=16, user_tower="both", config=config(num_epochs=5)
+    ).fit(train, valid)
+    losses = model.history_.epoch_loss
+    assert len(losses) == 5 and losses[-1] < 0.85 * losses[0]
+    assert all(s is not None for s in model.history_.epoch_score)
+
+
+@pytest.mark.parametrize("loss", ["softmax", "bpr", "bce"])
+def test_two_tower_each_loss_runs(tiny_bert, split, loss):
+    train, _, _ = split
+    model = TwoTower(
+        tiny_bert, finetune="frozen", proj_dim=8, loss=loss, num_neg=2, config=config()
+    ).fit(train)
+    assert model.history_.num_steps == 2 * 2  # 2 epochs of 32 pairs (2 per user) / 16 per batch
+    assert all(np.isfinite(model.history_.step_loss))
+    assert model.score(["u0"]).shape == (1, 24)
+
+
+def test_two_tower_recommend_excludes_seen_and_cold_users_fall_back(tiny_bert, split):
+    train, _, _ = split
+    model = TwoTower(tiny_bert, finetune="frozen", proj_dim=8, config=config(num_epochs=1))
+    model.fit(train)
+    recs = model.recommend([f"u{u}" for u in range(16)], k=10)
+    seen = set(zip(train.interactions["user_id"], train.interactions["item_id"]))
+    assert len(recs) == 160 and not any((u, i) in seen for u, i in zip(recs.user_id, recs.item_id))
+    np.testing.assert_array_equal(model.score(["u16"])[0], model.popularity_scores())
+
+
+def test_two_tower_lora_save_load_round_trip(tiny_bert, split, tmp_path):
+    train, _, _ = split
+    model = TwoTower(
+        tiny_bert,
+        finetune="lora",
+        proj_dim=8,
+        user_tower="both",
+        use_id_embeddings=True,
+        lora_r=2,
+        config=config(lr_encoder=1e-2),
+    ).fit(train)
+    assert model.user_id_emb_[:16].abs().sum() > 0  # trained users moved off zero
+    assert model.user_id_emb_[16].abs().sum() == 0  # the cold user never trained
+    path = model.save(tmp_path / "tt")
+    params = json.loads((path / "config.json").read_text())["params"]
+    assert params["config"]["lr_encoder"] == 1e-2 and params["finetune"] == "lora"
+    from safetensors import safe_open
+
+    with safe_open(str(path / "weights.safetensors"), framework="pt") as handle:
+        weights = [k for k in handle.keys() if k.startswith("module.encoder.")]
+    assert weights and all("lora_" in k for k in weights)  # the adapter, not the whole encoder
+    loaded = Recommender.load(path)
+    users = [f"u{u}" for u in range(17)]
+    np.testing.assert_array_equal(loaded.score(users), model.score(users))
+    texts = ["piano soft", "football upbeat"]
+    torch.testing.assert_close(loaded.encode_items(texts), model.encode_items(texts))
+    torch.testing.assert_close(
+        model.encode_items(train.item_text()[:3]), model.item_emb_[:3], atol=1e-6, rtol=0
+    )
+
+
+def test_logq_correction_is_softmax_on_shifted_logits(tiny_bert, split):
+    import torch.nn.functional as F
+
+    train, _, _ = split
+    model = TwoTower(tiny_bert, finetune="frozen", proj_dim=8, config=config(num_epochs=1))
+    model.fit(train)
+    gen = torch.Generator().manual_seed(0)
+    user = F.normalize(torch.randn(4, 8, generator=gen), dim=1)
+    pos = F.normalize(torch.randn(4, 8, generator=gen), dim=1)
+    items = np.array([0, 3, 3, 7])
+    log_q = torch.log(torch.linspace(0.01, 0.2, 24))
+    model._log_q = log_q
+    logits = user @ pos.T / model.temperature - log_q[items][None, :]  # column c: −log q_c
+    want = F.cross_entropy(logits, torch.arange(4))
+    torch.testing.assert_close(model._loss(user, pos, 4, items), want)
+    plain = lrc.losses.softmax(user, pos, model.temperature)
+    torch.testing.assert_close(model._loss(user, pos, 4, None), plain)
+    assert not torch.allclose(want, plain)
+
+
+def test_two_tower_on_a_decoder(tiny_gpt2, split, tmp_path):
+    train, _, _ = split
+    model = TwoTower(
+        tiny_gpt2, finetune="lora", proj_dim=8, user_tower="text", lora_r=2, config=config()
+    ).fit(train)
+    assert all(np.isfinite(model.history_.step_loss))
+    # left or right padding, the item vectors match one-at-a-time encoding
+    texts = train.item_text()[:3]
+    one_by_one = torch.cat([model.encode_items([t]) for t in texts])
+    torch.testing.assert_close(model.encode_items(texts), one_by_one, atol=1e-5, rtol=1e-4)
+    loaded = Recommender.load(model.save(tmp_path / "gpt"))
+    np.testing.assert_array_equal(loaded.score(["u0", "u16"]), model.score(["u0", "u16"]))
+
+
+def test_cross_encoder_needs_a_bert_style_encoder(tiny_gpt2):
+    with pytest.raises(ValueError, match="BERT-style"):
+        CrossEncoderRanker(tiny_gpt2).encode_pairs(["a"], ["b"])
+
+
+def test_two_tower_rejects_bad_arguments(tiny_bert):
+    with pytest.raises(ValueError, match="finetune"):
+        TwoTower(tiny_bert, finetune="half")
+    with pytest.raises(ValueError, match="loss"):
+        TwoTower(tiny_bert, loss="hinge")
+    with pytest.raises(ValueError, match="user_tower"):
+        TwoTower(tiny_bert, user_tower="session")
+
+
+# --- CrossEncoderRanker ----------------------------------------------------------------------------
+
+
+def test_pair_encoding_is_one_sequence_per_pair(tiny_bert):
+    model = CrossEncoderRanker(tiny_bert)
+    enc = model.encode_pairs(["love piano", "love sweater please"], ["piano soft", "knife"])
+    assert enc["input_ids"].shape[0] == 2 and enc["input_ids"].ndim == 2
+    tok = tiny_bert.tokenizer
+    for row in range(2):
+        ids = enc["input_ids"][row][enc["attention_mask"][row].bool()]
+        types = enc["token_type_ids"][row][enc["attention_mask"][row].bool()]
+        seps = (ids == tok.sep_token_id).nonzero().squeeze(1).tolist()
+        assert ids[0] == tok.cls_token_id and len(seps) == 2 and seps[1] == len(ids) - 1
+        # segment 0 = [CLS] user [SEP], segment 1 = item [SEP]
+        assert types[: seps[0] + 1].eq(0).all() and types[seps[0] + 1 :].eq(1).all()
+    first = tok("love piano", "piano soft")["input_ids"]
+    assert enc["input_ids"][0][: len(first)].tolist() == first
+
+
+def test_cross_encoder_trains_reranks_top_block_and_round_trips(tiny_bert, tmp_path):
+    data = planted(topic_of=lambda u: 0)  # everyone likes pianos: learnable by a tiny model
+    train, valid, _ = lrc.data.leave_last_out(data)
+    base = Popularity().fit(train)
+    model = CrossEncoderRanker(
+        tiny_bert,
+        base=base,
+        num_candidates=5,
+        num_neg=1,
+        user_source="profile",
+        config=config(num_epochs=15, lr_encoder=3e-3, lr_head=3e-3, dropout=0.0),
+    ).fit(train, valid)
+    losses = model.history_.epoch_loss
+    assert losses[-1] < 0.85 * losses[0]
+
+    users = [f"u{u}" for u in range(16)]
+    scores, base_scores = model.score(users), base.score(users)
+    user_idx = model.user_indices(users)
+    for row, u in enumerate(user_idx):
+        seen = set(model.seen_[u].indices.tolist())
+        base_order = [i for i in np.argsort(-base_scores[row], kind="stable")]
+        candidates = [i for i in base_order if i not in seen][:5]
+        order = np.argsort(-scores[row], kind="stable").tolist()
+        assert set(order[:5]) == set(candidates)  # the block holds exactly the candidates
+        assert [i for i in order[5:]] == [i for i in base_order if i not in candidates]
+        logits = model.pair_scores(
+            [model.user_texts_[u]] * 5, [model.item_texts_[i] for i in order[:5]]
+        )
+        assert np.all(np.diff(logits) <= 1e-6)  # the block is in cross-encoder order
+    path = model.save(tmp_path / "ce")
+    loaded = Recommender.load(path)
+    assert isinstance(loaded.base, Popularity)
+    np.testing.assert_array_equal(loaded.score(users), scores)
