@@ -60,7 +60,9 @@ def split_for(data, cold_start: float = 0.0, seed: int = 0):
     test item is new to the catalogue and only its text can rank it.
     """
     if cold_start:
-        return f"cold_start_items({cold_start})", lrc.data.cold_start_items(data, fraction=cold_start, seed=seed)
+        return f"cold_start_items({cold_start})", lrc.data.cold_start_items(
+            data, fraction=cold_start, seed=seed
+        )
     inter = data.interactions
     if "impression_id" in inter.columns and inter["impression_id"].notna().any():
         return "impression_split", lrc.data.impression_split(data)
@@ -111,10 +113,20 @@ def plot(frame, path: Path, title: str) -> None:
     import matplotlib.pyplot as plt
 
     cols = [c for c in ("ndcg@10", "ndcg@10_cold", "ndcg@10_sparse") if c in frame.columns]
-    ax = frame[cols].plot.bar(figsize=(9, 4.5), rot=20)
+    impressions = "group_auc" in frame.columns and frame["group_auc"].notna().any()
+    fig, axes = plt.subplots(
+        1, 2 if impressions else 1, figsize=(13 if impressions else 9, 4.5), squeeze=False
+    )
+    ax = axes[0, 0]
+    frame[cols].plot.bar(ax=ax, rot=20)
     ax.set_ylabel("NDCG@10")
     ax.set_title(title)
     ax.legend(["all users", "cold-start items", "sparse users"][: len(cols)])
+    if impressions:  # news: ranking the shown candidates of each impression is the real task
+        frame["group_auc"].plot.bar(ax=axes[0, 1], rot=20, color="tab:purple")
+        axes[0, 1].axhline(0.5, color="grey", linestyle="--", linewidth=1)
+        axes[0, 1].set_ylim(0.3, 0.8)
+        axes[0, 1].set_title("group AUC over impressions (0.5 = random)")
     plt.tight_layout()
     tmp = path.with_suffix(".tmp.png")
     plt.savefig(tmp, dpi=110)
@@ -145,8 +157,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--max-valid-users", type=int, default=200)
     parser.add_argument("--models", default=None, help="comma-separated subset of the model labels")
-    parser.add_argument("--cold-start", type=float, default=0.0,
-                        help="hold out this share of items as brand-new (cold-start split)")
+    parser.add_argument(
+        "--cold-start",
+        type=float,
+        default=0.0,
+        help="hold out this share of items as brand-new (cold-start split)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="benchmarks/out")
     args = parser.parse_args(argv)
