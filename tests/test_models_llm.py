@@ -396,3 +396,35 @@ def test_cross_encoder_trains_reranks_top_block_and_round_trips(tiny_bert, tmp_p
     loaded = Recommender.load(path)
     assert isinstance(loaded.base, Popularity)
     np.testing.assert_array_equal(loaded.score(users), scores)
+
+
+def test_cross_encoder_hard_negatives_come_from_the_base_candidates(tiny_bert):
+    data = planted(topic_of=lambda u: u % 2)
+    train, valid, _ = lrc.data.leave_last_out(data)
+    base = Popularity().fit(train)
+    model = CrossEncoderRanker(
+        tiny_bert,
+        base=base,
+        num_candidates=3,
+        num_neg=2,
+        user_source="profile",
+        negatives="base",
+        config=config(num_epochs=1),
+    )
+    model.fit(train, valid)
+    users = np.arange(train.num_users)
+    cand = model.base_candidates(users)
+    # by hand: popularity's 3 best unseen items per user
+    pop = base.score_indices(users)
+    for u in users:
+        seen = set(model.seen_[u].indices.tolist())
+        expected = [i for i in np.argsort(-pop[u], kind="stable") if i not in seen][:3]
+        assert cand[u][cand[u] >= 0].tolist() == expected
+    model._candidates = cand
+    pair_users = np.repeat(users, 4)
+    negs = model._negatives(train, pair_users, seed=0)
+    assert negs.shape == (len(pair_users), 2)
+    for u, row in zip(pair_users, negs):
+        assert set(row.tolist()) <= set(cand[u].tolist())
+    with pytest.raises(ValueError, match="negatives"):
+        CrossEncoderRanker(tiny_bert, negatives="hard")

@@ -63,6 +63,9 @@ __all__ = ["CrossEncoderRanker"]
 USER_SOURCES = ("profile", "history", "both")
 
 
+NEGATIVE_SOURCES = ("random", "base")
+
+
 def _texts_to_tensor(texts: list[str]) -> torch.Tensor:
     return text_to_tensor(json.dumps(texts))
 
@@ -79,8 +82,10 @@ class CrossEncoderRanker(Recommender):
     model with the same encoder). num_candidates: items re-ranked per user. num_neg: sampled
     negatives per positive. max_length: tokens per (user, item) pair. finetune: "full" | "lora" |
     "last_n_layers" | "frozen" (the classification head always trains). user_source: "profile" |
-    "history" | "both". config: a `TrainConfig` (None: lr_encoder 2e-5, batch of 32 pairs,
-    validation on at most 200 users).
+    "history" | "both". negatives: "random" (uniform unseen items) or "base" (hard negatives from
+    the base model's own top candidates, what the re-ranker must tell apart at serving time).
+    config: a `TrainConfig` (None: lr_encoder 2e-5, batch of 32 pairs, validation on at most
+    200 users).
     """
 
     name = "cross-encoder"
@@ -99,12 +104,15 @@ class CrossEncoderRanker(Recommender):
         lora_r: int = 8,
         lora_alpha: int = 16,
         positive_threshold: float = 0.0,
+        negatives: str = "random",
         config: TrainConfig | dict | None = None,
     ):
         if finetune not in FINETUNE_MODES:
             raise ValueError(f"finetune={finetune!r}; use one of {', '.join(FINETUNE_MODES)}")
         if user_source not in USER_SOURCES:
             raise ValueError(f"user_source={user_source!r}; use one of {', '.join(USER_SOURCES)}")
+        if negatives not in NEGATIVE_SOURCES:
+            raise ValueError(f"negatives={negatives!r}; use one of {', '.join(NEGATIVE_SOURCES)}")
         for name, value in (
             ("num_candidates", num_candidates),
             ("num_neg", num_neg),
@@ -130,6 +138,7 @@ class CrossEncoderRanker(Recommender):
         self.lora_r = lora_r
         self.lora_alpha = lora_alpha
         self.positive_threshold = positive_threshold
+        self.negatives = negatives
         if isinstance(config, dict):
             config = TrainConfig.from_dict(config)
         self.config = config or TrainConfig(lr_encoder=2e-5, batch_size=32, max_valid_users=200)
@@ -250,8 +259,10 @@ class CrossEncoderRanker(Recommender):
                 f"(user_source={self.user_source!r})"
             )
         self._pairs = (users[keep], items[keep], [t for t, k in zip(texts, keep) if k])
+        if self.negatives == "base":
+            self._candidates = self.base_candidates(np.arange(train.num_users))
         self.history_ = train_fit(self, train, self.config, valid=valid)
-        for attr in ("_pairs", "_hist", "_profiles", "_titles"):
+        for attr in ("_pairs", "_hist", "_profiles", "_titles", "_candidates"):
             self.__dict__.pop(attr, None)
 
     # trainer protocol ---------------------------------------------------------------------
@@ -263,9 +274,44 @@ class CrossEncoderRanker(Recommender):
             (encoder if in_encoder else head).append(p)
         return parameter_groups(config, encoder, head)
 
+    def base_candidates(self, user_idx: np.ndarray, base: np.ndarray | None = None) -> np.ndarray:
+        """The base model's top `num_candidates` unseen items per user → (B, C), -1 padded.
+
+        base: the base model's scores of these users (B, N), when already computed.
+        """
+        if base is None:
+            base = np.asarray(self.base.score_indices(user_idx), dtype=np.float32)  # (B, N)
+        out = np.full((len(user_idx), self.num_candidates), -1, dtype=np.int64)
+        for row, u in enumerate(np.asarray(user_idx).tolist()):
+            order = np.argsort(-base[row], kind="stable")
+            seen = np.zeros(base.shape[1], dtype=bool)
+            seen[self.seen_.indices[self.seen_.indptr[u] : self.seen_.indptr[u + 1]]] = True
+            top = order[~seen[order]][: self.num_candidates]
+            out[row, : len(top)] = top
+        return out
+
+    def _negatives(self, train: RecData, users: np.ndarray, seed: int) -> np.ndarray:
+        """`num_neg` negatives per training pair → (P, k) item indices.
+
+        negatives="random": uniform over the user's unseen items (easy: mostly off-topic).
+        negatives="base": drawn from the base model's own top candidates — the hard items the
+        re-ranker must later tell apart (users whose candidate list is empty fall back to random).
+        """
+        negs = sample_negatives(train, users, self.num_neg, seed=seed)  # (P, k)
+        if self.negatives == "random":
+            return negs
+        cand = self._candidates[users]  # (P, C); training items are seen, so never candidates
+        counts = (cand >= 0).sum(1)  # (P,)
+        pick = np.random.default_rng(seed).random((len(users), self.num_neg))  # (P, k)
+        col = np.minimum(
+            (pick * counts[:, None]).astype(np.int64), np.maximum(counts - 1, 0)[:, None]
+        )
+        hard = np.take_along_axis(cand, col, axis=1)
+        return np.where(counts[:, None] > 0, hard, negs)
+
     def training_batches(self, train: RecData, config: TrainConfig, epoch: int) -> list[dict]:
         users, items, texts = self._pairs
-        negs = sample_negatives(train, users, self.num_neg, seed=config.seed + epoch)  # (P, k)
+        negs = self._negatives(train, users, seed=config.seed + epoch)  # (P, k)
         pair_text = np.repeat(np.arange(len(users)), 1 + self.num_neg)  # row of `texts`
         pair_item = np.concatenate([items[:, None], negs], axis=1).ravel()
         labels = np.tile(np.r_[1.0, np.zeros(self.num_neg)], len(users)).astype(np.float32)
@@ -323,11 +369,10 @@ class CrossEncoderRanker(Recommender):
         num_items = base.shape[1]
         out = np.empty_like(base)
         blocks, pairs_u, pairs_i = [], [], []
+        top = self.base_candidates(user_idx, base)  # (B, C)
         for row, u in enumerate(user_idx.tolist()):
             order = np.argsort(-base[row], kind="stable")  # base ranking, ties to the lower index
-            seen = np.zeros(num_items, dtype=bool)
-            seen[self.seen_.indices[self.seen_.indptr[u] : self.seen_.indptr[u + 1]]] = True
-            candidates = order[~seen[order]][: self.num_candidates]
+            candidates = top[row][top[row] >= 0]
             if not self.user_texts_[u]:
                 candidates = candidates[:0]  # nothing to read: keep the base order
             rest = order[~np.isin(order, candidates)]
