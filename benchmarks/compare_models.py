@@ -100,6 +100,7 @@ def build_models(args, encoder):
             encoder,
             base=two_tower,
             num_candidates=args.rerank,
+            negatives=args.cross_negatives,
             max_length=2 * args.max_length,
             config=cross_config,
         ),
@@ -150,6 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--cross-steps", type=int, default=150, help="cross-encoder steps (CPU budget)"
+    )
+    parser.add_argument(
+        "--cross-negatives",
+        default="random",
+        choices=["random", "base"],
+        help="cross-encoder negatives: uniform, or hard ones from the two-tower's top candidates",
     )
     parser.add_argument("--sample-users", type=int, default=0, help="keep this many users (0: all)")
     parser.add_argument(
