@@ -342,15 +342,9 @@ def validation_ndcg(
     model: Recommender, valid: RecData, k: int = 10, max_users: int | None = 2000, seed: int = 0
 ) -> float:
     """Mean NDCG@k on `valid` with the fitted training rows (`model.seen_`) excluded — the
-    early-stopping signal for trainers. At most `max_users` users (seeded sample). NaN when no
-    valid user has a positive item outside their training rows."""
-    relevant = _relevant(valid, model.seen_)
-    if not relevant:
-        return math.nan
-    user_idx = np.array(sorted(relevant), dtype=np.int64)
-    rng = np.random.default_rng(seed)
-    if max_users is not None and max_users < len(user_idx):
-        user_idx = np.sort(rng.choice(user_idx, size=max_users, replace=False))
-    lists, _, _ = _rank_pass(model, user_idx, relevant, model.seen_, k, "all", rng)
-    rel = [relevant[int(u)].tolist() for u in user_idx]
-    return metrics.evaluate_lists(lists, rel, (k,))[f"ndcg@{k}"]
+    early-stopping signal for trainers (`lrc.train.ranking_metric`, the one implementation). At
+    most `max_users` users (seeded sample). NaN when no valid user has a positive item outside
+    their training rows."""
+    from .train import ranking_metric
+
+    return ranking_metric(model.score_indices, valid, model.seen_, f"ndcg@{k}", max_users, seed)

@@ -51,7 +51,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data.schema import USER_COL
+from .data.schema import ITEM_COL, USER_COL, VALUE_COL
 from .device import amp_dtype, get_device, seed_everything
 
 __all__ = [
@@ -417,17 +417,29 @@ def ranking_metric(
     from .score import top_k
 
     name, k = _parse_metric(metric)
-    positives = valid.positives(threshold=positive_threshold)
-    if not positives:
+    frame = valid.interactions
+    frame = frame[frame[VALUE_COL] > positive_threshold]
+    if frame.empty:
         raise ValueError(
             f"validation split {valid.name!r} has no rows with value > {positive_threshold}: "
             "nothing to validate on"
         )
-    user_idx = np.sort(valid.user_codes(list(positives)))
+    # relevant = each user's positive validation items that are candidates (not training rows),
+    # the same rule as `lrc.evaluate`, so early stopping and the final table measure one thing
+    keys = np.unique(
+        valid.user_codes(frame[USER_COL]) * valid.num_items + valid.item_codes(frame[ITEM_COL])
+    )
+    users, items = keys // valid.num_items, keys % valid.num_items
+    keep = np.asarray(seen[users, items]).ravel() == 0
+    users, items = users[keep], items[keep]
+    if not len(users):
+        return float("nan")
+    bounds = np.flatnonzero(np.r_[True, users[1:] != users[:-1], True])
+    by_user = {int(users[a]): items[a:b] for a, b in zip(bounds[:-1], bounds[1:])}
+    user_idx = np.array(sorted(by_user), dtype=np.int64)
     if max_users is not None and len(user_idx) > max_users:
         user_idx = np.sort(np.random.default_rng(seed).choice(user_idx, max_users, replace=False))
-    user_ids = valid.users[USER_COL].to_numpy()[user_idx]
-    relevant = [valid.item_codes(sorted(positives[str(u)])) for u in user_ids]
+    relevant = [by_user[int(u)] for u in user_idx]
     ranked: list[np.ndarray] = []
     for start in range(0, len(user_idx), 256):
         chunk = user_idx[start : start + 256]
@@ -594,6 +606,11 @@ def fit(model, data, config: TrainConfig | None = None, valid=None) -> History:
                 module.eval()
                 with torch.no_grad():
                     score = float(model.validation_score(valid))
+                if math.isnan(score):
+                    raise ValueError(
+                        f"validation {config.metric} is undefined after epoch {epoch}: no "
+                        "validation user has a positive item outside their training rows"
+                    )
                 if not math.isfinite(score):
                     raise FloatingPointError(
                         f"validation {config.metric} is {score} after epoch {epoch}"

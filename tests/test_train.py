@@ -231,6 +231,13 @@ class Peaks(Toy):
         return -((w - 0.25) ** 2)
 
 
+def test_undefined_validation_metric_is_a_clear_error(monkeypatch):
+    model = Toy()
+    monkeypatch.setattr(model, "validation_score", lambda valid: float("nan"))
+    with pytest.raises(ValueError, match="undefined after epoch 0"):
+        fit(model, None, cfg(num_epochs=2, batch_size=4), valid="valid")
+
+
 def test_early_stopping_restores_the_best_state(tmp_path):
     model = Peaks()
     config = cfg(num_epochs=10, lr_encoder=0.1, weight_decay=0.0, early_stopping_patience=2)
@@ -327,6 +334,30 @@ def test_ranking_metric_by_hand():
     assert T.ranking_metric(lambda idx: scores[idx], valid, seen, "mrr") == pytest.approx(
         (1 / 2 + 1 / 3) / 2
     )
+
+
+def test_ranking_metric_skips_validation_items_already_in_training():
+    import llmrec_course as lrc
+
+    items = pd.DataFrame({"item_id": ["a", "b", "c"], "title": list("abc")})
+    inter = pd.DataFrame(
+        {
+            "user_id": ["u", "u", "u", "v"],
+            "item_id": ["a", "a", "c", "a"],
+            "timestamp": [1, 2, 3, 4],
+        }
+    )
+    data = lrc.data.from_frames(items, inter)
+    train = data.with_interactions(data.interactions.iloc[:1])  # u saw a
+    valid = data.with_interactions(data.interactions.iloc[1:])  # u -> a again, c; v -> a
+    seen = train.interaction_matrix()
+    scores = np.array([[9.0, 1.0, 0.0], [3.0, 2.0, 1.0]])  # rows: u, v
+    # u: a is a training item, so only c counts: b, c ranked (a excluded) -> c at rank 2;
+    # v: a at rank 1. Counting u's repeat of a would make u's recall@1 unreachable instead.
+    ndcg = T.ranking_metric(lambda idx: scores[idx], valid, seen, "ndcg@10")
+    assert ndcg == pytest.approx((1 / math.log2(3) + 1.0) / 2)
+    only_seen = data.with_interactions(data.interactions.iloc[1:2])  # u -> a, already in train
+    assert math.isnan(T.ranking_metric(lambda idx: scores[idx], only_seen, seen, "ndcg@10"))
 
 
 # --- CUDA-only paths -----------------------------------------------------------------------------
