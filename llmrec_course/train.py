@@ -62,6 +62,7 @@ __all__ = [
     "load_checkpoint",
     "parameter_groups",
     "ranking_metric",
+    "ranking_validation",
     "save_checkpoint",
     "set_dropout",
     "trainable_state",
@@ -451,6 +452,21 @@ def ranking_metric(
         ranked.extend(row[row >= 0] for row in idx.numpy())
     result = evaluate_lists(ranked, [set(r.tolist()) for r in relevant], ks=(k,))
     return float(result["mrr" if name == "mrr" else f"{name}@{k}"])
+
+
+def ranking_validation(model, valid) -> float:
+    """`ranking_metric` of a fitted Recommender that trains with `model.config` (a TrainConfig):
+    its `_score_users`, training rows `seen_`, the config's metric, user sample and seed."""
+    config = model.config
+    return ranking_metric(
+        model._score_users,
+        valid,
+        model.seen_,
+        config.metric,
+        max_users=config.max_valid_users,
+        seed=config.seed,
+        positive_threshold=model.positive_threshold,
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -62,6 +62,19 @@ def _ids_digest(ids: Sequence[str]) -> str:
     return hashlib.sha1("\x1f".join(ids).encode("utf-8")).hexdigest()
 
 
+def check_choice(name: str, value, options: Sequence) -> None:
+    """ValueError naming the argument when `value` is not one of `options`."""
+    if value not in options:
+        raise ValueError(f"{name}={value!r}; use one of {', '.join(map(str, options))}")
+
+
+def check_positive_ints(**values) -> None:
+    """ValueError naming the first argument that is not a positive int (bools are not ints here)."""
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive int, got {value!r}")
+
+
 def data_fingerprint(data: RecData) -> dict:
     """Sizes and SHA-1 of the item ids and user ids (in index order) of `data`'s catalogue."""
     return {

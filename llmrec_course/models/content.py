@@ -24,7 +24,7 @@ import torch
 
 from ..data.schema import ITEM_COL, PROFILE_COL, TIME_COL, USER_COL, VALUE_COL, RecData
 from ..score import SCORE_KINDS, score
-from .base import Recommender
+from .base import Recommender, check_choice
 
 __all__ = ["ZeroShotContent", "user_histories", "resolve_encoder"]
 
@@ -112,10 +112,8 @@ class ZeroShotContent(Recommender):
         max_length: int | None = None,
         positive_threshold: float = 0.0,
     ):
-        if user_source not in USER_SOURCES:
-            raise ValueError(f"user_source={user_source!r}; use one of {', '.join(USER_SOURCES)}")
-        if score_kind not in SCORE_KINDS:
-            raise ValueError(f"score_kind={score_kind!r}; use one of {', '.join(SCORE_KINDS)}")
+        check_choice("user_source", user_source, USER_SOURCES)
+        check_choice("score_kind", score_kind, SCORE_KINDS)
         if decay is not None and not 0 < decay <= 1:
             raise ValueError(f"decay must be in (0, 1] or None, got {decay}")
         self.encoder, self._text_encoder = resolve_encoder(encoder)

@@ -52,9 +52,9 @@ import torch.nn.functional as F
 from ..data.negatives import sample_negatives
 from ..data.schema import PROFILE_COL, TITLE_COL, RecData
 from ..finetune import FINETUNE_MODES, prepare_encoder
-from ..train import TrainConfig, parameter_groups, ranking_metric
+from ..train import TrainConfig, parameter_groups, ranking_validation
 from ..train import fit as train_fit
-from .base import Recommender, check_same_data
+from .base import Recommender, check_choice, check_positive_ints, check_same_data
 from .content import ZeroShotContent, resolve_encoder, user_histories
 from .two_tower import tensor_to_text, text_to_tensor
 
@@ -107,20 +107,15 @@ class CrossEncoderRanker(Recommender):
         negatives: str = "random",
         config: TrainConfig | dict | None = None,
     ):
-        if finetune not in FINETUNE_MODES:
-            raise ValueError(f"finetune={finetune!r}; use one of {', '.join(FINETUNE_MODES)}")
-        if user_source not in USER_SOURCES:
-            raise ValueError(f"user_source={user_source!r}; use one of {', '.join(USER_SOURCES)}")
-        if negatives not in NEGATIVE_SOURCES:
-            raise ValueError(f"negatives={negatives!r}; use one of {', '.join(NEGATIVE_SOURCES)}")
-        for name, value in (
-            ("num_candidates", num_candidates),
-            ("num_neg", num_neg),
-            ("max_length", max_length),
-            ("max_history_items", max_history_items),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        check_choice("finetune", finetune, FINETUNE_MODES)
+        check_choice("user_source", user_source, USER_SOURCES)
+        check_choice("negatives", negatives, NEGATIVE_SOURCES)
+        check_positive_ints(
+            num_candidates=num_candidates,
+            num_neg=num_neg,
+            max_length=max_length,
+            max_history_items=max_history_items,
+        )
         self.encoder, self._text_encoder = resolve_encoder(encoder)
         if isinstance(base, dict):  # from a saved config.json: an unfitted instance
             klass = getattr(importlib.import_module(base["module"]), base["class"])
@@ -334,15 +329,7 @@ class CrossEncoderRanker(Recommender):
             return F.binary_cross_entropy_with_logits(logits.float(), batch["labels"].float())
 
     def validation_score(self, valid: RecData) -> float:
-        return ranking_metric(
-            self._score_users,
-            valid,
-            self.seen_,
-            self.config.metric,
-            max_users=self.config.max_valid_users,
-            seed=self.config.seed,
-            positive_threshold=self.positive_threshold,
-        )
+        return ranking_validation(self, valid)
 
     # ---------------------------------------------------------------- scoring
     def pair_scores(

@@ -55,9 +55,9 @@ from ..data.negatives import sample_negatives
 from ..data.schema import RecData
 from ..device import autocast, get_device, seed_everything
 from ..finetune import FINETUNE_MODES, encode_ids, forward_pooled, pad_ids, prepare_encoder
-from ..train import TrainConfig, parameter_groups, ranking_metric
+from ..train import TrainConfig, parameter_groups, ranking_validation
 from ..train import fit as train_fit
-from .base import Recommender
+from .base import Recommender, check_choice, check_positive_ints
 from .content import _profiles, resolve_encoder, user_histories
 
 __all__ = [
@@ -154,21 +154,12 @@ class TwoTower(Recommender):
         logq_correction: bool = True,
         config: TrainConfig | dict | None = None,
     ):
-        if finetune not in FINETUNE_MODES:
-            raise ValueError(f"finetune={finetune!r}; use one of {', '.join(FINETUNE_MODES)}")
-        if user_tower not in USER_TOWERS:
-            raise ValueError(f"user_tower={user_tower!r}; use one of {', '.join(USER_TOWERS)}")
-        if loss not in TWO_TOWER_LOSSES:
-            raise ValueError(f"loss={loss!r}; use one of {', '.join(TWO_TOWER_LOSSES)}")
+        check_choice("finetune", finetune, FINETUNE_MODES)
+        check_choice("user_tower", user_tower, USER_TOWERS)
+        check_choice("loss", loss, TWO_TOWER_LOSSES)
         if not temperature > 0:
             raise ValueError(f"temperature must be > 0, got {temperature}")
-        for name, value in (
-            ("num_neg", num_neg),
-            ("max_history", max_history),
-            ("max_length", max_length),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        check_positive_ints(num_neg=num_neg, max_history=max_history, max_length=max_length)
         if proj_dim is not None and (not isinstance(proj_dim, int) or proj_dim < 1):
             raise ValueError(f"proj_dim must be a positive int or None, got {proj_dim!r}")
         self.encoder, self._text_encoder = resolve_encoder(encoder)
@@ -485,15 +476,7 @@ class TwoTower(Recommender):
 
     def validation_score(self, valid: RecData) -> float:
         self._refresh_vectors()
-        return ranking_metric(
-            self._score_users,
-            valid,
-            self.seen_,
-            self.config.metric,
-            max_users=self.config.max_valid_users,
-            seed=self.config.seed,
-            positive_threshold=self.positive_threshold,
-        )
+        return ranking_validation(self, valid)
 
     def _refresh_vectors(self) -> None:
         """Final vectors with the current weights: items, profiles, ID embeddings (CPU)."""
