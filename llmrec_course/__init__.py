@@ -14,7 +14,19 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import cache, data, device, embed, encoders, finetune, losses, metrics, models, train
+from . import (
+    cache,
+    data,
+    device,
+    embed,
+    encoders,
+    finetune,
+    forward,
+    losses,
+    metrics,
+    models,
+    train,
+)
 from . import score as _score_module  # noqa: F401  (the module; `lrc.score` is the function)
 from .device import autocast, get_device, seed_everything
 from .embed import TextEncoder
@@ -38,6 +50,7 @@ __all__ = [
     "finetune",
     "fit",
     "encoders",
+    "forward",
     "get_device",
     "load_encoder",
     "losses",

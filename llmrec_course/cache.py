@@ -1,8 +1,13 @@
-"""An on-disk embedding cache, so re-running a notebook is instant.
+"""The course's cache folder, and an on-disk embedding cache so re-running a notebook is instant.
 
-Layout: ``<root>/<config key>/chunk-*.safetensors``. The config key hashes what changes the numbers
-(model identity, pooling, normalisation, max_length, dtype); each chunk holds the vectors of some
-texts and the SHA-1 of each text. A chunk carries a SHA-256 of its own payload in its metadata: a
+`cache_root()` is the one place that says where the course caches things (models, embeddings,
+downloads): ``$LLMREC_CACHE_DIR``, else ``~/.cache/llmrec-course`` (``~`` expanded in both).
+
+Layout: ``<root>/<config key>/chunk-*.safetensors``. The config key hashes everything that changes
+the numbers: the weights actually used (`WeightsFingerprint`: the model folder's identity while
+the weights are as loaded, a hash of the tensors once they were changed in place, e.g. by
+fine-tuning), the tokenizer (`tokenizer_fingerprint`), the backend, pooling, normalisation,
+max_length and dtype. Each chunk holds the vectors of some texts and the SHA-1 of each text. A chunk carries a SHA-256 of its own payload in its metadata: a
 chunk that is truncated, unreadable or fails the check is deleted and its texts recomputed — never
 returned. Chunks are written to a temp file and renamed, so a crash leaves no half-written chunk.
 """
@@ -20,9 +25,84 @@ from pathlib import Path
 import numpy as np
 import torch
 
-__all__ = ["EmbeddingCache", "text_key"]
+__all__ = [
+    "CACHE_ENV",
+    "EmbeddingCache",
+    "WeightsFingerprint",
+    "cache_root",
+    "text_key",
+    "tokenizer_fingerprint",
+]
 
 MAX_CHUNKS = 32  # more than this and the folder is compacted into one chunk
+CACHE_ENV = "LLMREC_CACHE_DIR"
+
+
+def cache_root() -> Path:
+    """The course's cache folder: ``$LLMREC_CACHE_DIR``, else ``~/.cache/llmrec-course``."""
+    return Path(os.environ.get(CACHE_ENV) or "~/.cache/llmrec-course").expanduser()
+
+
+# ---------------------------------------------------------------------------------------------
+# What the vectors depend on
+
+
+def _tensor_state(model) -> tuple:
+    """A cheap snapshot of a module's tensors: which storage, which in-place version, which
+    dtype/shape/device. Any optimizer step, ``copy_`` or ``param.data = ...`` changes it."""
+    tensors = list(model.named_parameters()) + list(model.named_buffers())
+    return (id(model),) + tuple(
+        (name, t.data_ptr(), t._version, t.dtype, tuple(t.shape), str(t.device))
+        for name, t in tensors
+    )
+
+
+def tensor_hash(model) -> str:
+    """SHA-256 over every parameter and buffer's name, dtype, shape and bytes (~0.1 s / 100 MB)."""
+    h = hashlib.sha256()
+    for name, t in list(model.named_parameters()) + list(model.named_buffers()):
+        t = t.detach()
+        h.update(f"{name}:{t.dtype}:{tuple(t.shape)}|".encode())
+        h.update(t.cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()[:20]
+
+
+class WeightsFingerprint:
+    """The identity of the weights a model holds *now*.
+
+    While the tensors are the ones loaded (`_tensor_state` unchanged) this is `identity`, the
+    model folder's fingerprint — free to check. Once anything changed them in place (a learner
+    fine-tuning ``enc.model`` in a notebook), it is ``"weights:<hash of the tensors>"``, hashed
+    again only when they change again. So cached vectors always belong to the weights in use.
+    """
+
+    def __init__(self, model, identity: str | None):
+        self._state = _tensor_state(model)
+        self._key = identity
+
+    def key(self, model) -> str:
+        state = _tensor_state(model)
+        if state != self._state or self._key is None:
+            self._key, self._state = "weights:" + tensor_hash(model), state
+        return self._key
+
+
+def tokenizer_fingerprint(tokenizer) -> str:
+    """A hash of everything in a tokenizer that changes token ids: its full serialisation
+    (vocabulary, merges, normaliser, special and added tokens) and truncation side."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        body = backend.to_str()
+    else:  # a pure-Python tokenizer: its vocabulary
+        body = json.dumps(sorted(tokenizer.get_vocab().items()))
+    extra = {
+        "class": type(tokenizer).__name__,
+        "truncation_side": getattr(tokenizer, "truncation_side", None),
+        "special": {k: str(v) for k, v in getattr(tokenizer, "special_tokens_map", {}).items()},
+    }
+    h = hashlib.sha256(body.encode("utf-8"))
+    h.update(json.dumps(extra, sort_keys=True).encode())
+    return h.hexdigest()[:20]
 
 
 def text_key(text: str) -> bytes:

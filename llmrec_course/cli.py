@@ -36,9 +36,9 @@ def _cmd_doctor(args) -> int:
     import torch
     import transformers
 
-    from .cache import folder_size
+    from .cache import cache_root, folder_size
     from .device import get_device
-    from .encoders import cache_dir, hub_reachable, model_status
+    from .encoders import hub_reachable, model_status
 
     ok = True
     print(f"python        {platform.python_version()} ({sys.executable})")
@@ -56,7 +56,7 @@ def _cmd_doctor(args) -> int:
         print(f"  {name:<14s}{where}")
     if models.get("minilm", "not installed").startswith(("not installed", "error")):
         ok = False
-    root = cache_dir()
+    root = cache_root()
     size = folder_size(root) / 2**20 if root.exists() else 0.0
     print(f"cache         {root} ({size:.1f} MiB)")
     data_dir = os.environ.get("LLMREC_DATA_DIR")

@@ -10,8 +10,10 @@ one vector per text, so we *pool* (notebook 01, section 3):
 - ``last`` — the last real token's state; the default for GPT-style decoders, whose causal attention
   means only the last token has read the whole text.
 
-Padding never leaks in: pad positions are masked out of mean/max, and `last`/`cls` look up the last/
-first real token whether the batch was padded on the right or on the left.
+Padding never leaks in: pad positions are masked out of mean/max, `last`/`cls` look up the last/
+first real token, and position ids count real tokens only, so a text gets the same vector whether
+its batch was padded on the right or on the left (`lrc.forward`, the one forward pass). An empty
+text is embedded as the tokenizer's BOS (else EOS/CLS) token alone, so it has a valid vector.
 """
 
 from __future__ import annotations
@@ -22,36 +24,14 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from .cache import EmbeddingCache
+from . import forward
+from .cache import EmbeddingCache, WeightsFingerprint, cache_root, tokenizer_fingerprint
 from .device import get_device
+from .forward import POOLINGS, pool
 
 __all__ = ["POOLINGS", "TextEncoder", "pool"]
 
-POOLINGS = ("mean", "cls", "last", "max")
-
-
-def pool(hidden: torch.Tensor, mask: torch.Tensor, pooling: str) -> torch.Tensor:
-    """Pool token states into one vector per text.
-
-    hidden: (B, T, d) token states; mask: (B, T), 1 for real tokens and 0 for padding → (B, d).
-    """
-    if pooling not in POOLINGS:
-        raise ValueError(f"unknown pooling {pooling!r}; choose one of {', '.join(POOLINGS)}")
-    mask = mask.to(hidden.device)
-    if pooling == "mean":
-        m = mask.unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
-        return (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)  # (B, d)
-    if pooling == "max":
-        neg = torch.finfo(hidden.dtype).min
-        return hidden.masked_fill(~mask.bool().unsqueeze(-1), neg).amax(1)  # (B, d)
-    positions = torch.arange(mask.shape[1], device=mask.device).expand_as(mask)  # (B, T)
-    if pooling == "last":
-        index = torch.where(mask.bool(), positions, -1).amax(
-            1
-        )  # last real token, either padding side
-    else:  # cls
-        index = torch.where(mask.bool(), positions, mask.shape[1]).amin(1)  # first real token
-    return hidden[torch.arange(hidden.shape[0], device=hidden.device), index]  # (B, d)
+CACHE_VERSION = 2  # bump when a change of code changes the vectors of the same inputs
 
 
 def _check_texts(texts) -> list[str]:
@@ -73,7 +53,8 @@ class TextEncoder:
     """A transformers model plus tokenizer that turns texts into pooled, optionally normalised vectors.
 
     Build one with `lrc.load_encoder(...)` or `lrc.make_tiny_encoder(...)`. `model` is a plain
-    `transformers` base model (e.g. BertModel, LlamaModel): fine-tuning code trains it directly.
+    `transformers` base model (e.g. BertModel, LlamaModel): fine-tuning code may train it
+    directly — the embedding cache notices changed weights (see `cache_identity`).
     """
 
     def __init__(
@@ -86,23 +67,32 @@ class TextEncoder:
         default_pooling: str = "mean",
         identity: str | None = None,
         device: str | torch.device = "auto",
-        max_length: int = 512,
+        max_length: int | None = None,
         cache: bool | str | os.PathLike = True,
         token_budget: int | None = None,
     ):
+        if default_pooling not in POOLINGS:
+            raise ValueError(
+                f"default_pooling={default_pooling!r}; choose one of {', '.join(POOLINGS)}"
+            )
         self.device = get_device(device)
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
         self.name, self.kind, self.identity = name, kind, identity
         self.default_pooling = default_pooling
-        self.max_length = int(max_length)
+        if max_length is None:  # the model's own limit, at most 512 tokens
+            max_length = min(512, forward.position_limit(self.model) or 512)
+        self.max_length = forward.check_max_length(self.model, max_length)
         if tokenizer.pad_token_id is None:  # GPT-style tokenizers often have no pad token
             tokenizer.pad_token = tokenizer.eos_token
         # Padded tokens per batch: big enough to keep the matmuls busy, small enough for the caches.
         self.token_budget = token_budget or (16384 if self.device.type == "cpu" else 65536)
         self.max_padding = 0.1  # close a batch before its padding exceeds this share
+        self.backend = forward.TorchBackend(self.model)
         self._cache_setting = cache
         self._caches: dict[tuple, EmbeddingCache] = {}
+        self._weights = WeightsFingerprint(self.model, identity)
+        self._tokenizer_sig, self._tokenizer_key = None, None
 
     def __repr__(self) -> str:
         return (
@@ -120,88 +110,74 @@ class TextEncoder:
         return next(self.model.parameters()).dtype
 
     # -- caching ------------------------------------------------------------------------------
-    def _cache_for(self, pooling: str, normalize: bool, max_length: int) -> EmbeddingCache | None:
-        if self._cache_setting is False or self.identity is None:
-            return None
-        if self._cache_setting is True:
-            from .encoders import cache_dir
+    def _tokenizer_identity(self) -> str:
+        """`tokenizer_fingerprint`, recomputed when a cheap signature of the tokenizer changes
+        (another object, added tokens, truncation side, special tokens)."""
+        tok = self.tokenizer
+        sig = (
+            id(tok),
+            len(tok),
+            getattr(tok, "truncation_side", None),
+            tuple(sorted((k, str(v)) for k, v in getattr(tok, "special_tokens_map", {}).items())),
+        )
+        if sig != self._tokenizer_sig:
+            self._tokenizer_sig, self._tokenizer_key = sig, tokenizer_fingerprint(tok)
+        return self._tokenizer_key
 
-            root = cache_dir() / "embeddings"
-        else:
-            root = self._cache_setting
-        key = (pooling, normalize, max_length)
+    def cache_identity(self) -> dict | None:
+        """What the vectors depend on besides the call's options: the weights in use (the
+        folder's identity while they are as loaded, a hash of the tensors once changed), the
+        tokenizer and the backend. None when the encoder has no identity (no disk cache)."""
+        if self.identity is None:
+            return None
+        return {
+            "weights": self._weights.key(self.model),
+            "tokenizer": self._tokenizer_identity(),
+            "backend": self._backend().identity,
+        }
+
+    def _backend(self):
+        if getattr(self.backend, "model", None) is not self.model:  # enc.model was replaced
+            self.backend = forward.TorchBackend(self.model)
+        return self.backend
+
+    def _cache_for(self, pooling: str, normalize: bool, max_length: int) -> EmbeddingCache | None:
+        if self._cache_setting is False:
+            return None
+        identity = self.cache_identity()
+        if identity is None:
+            return None
+        root = cache_root() / "embeddings" if self._cache_setting is True else self._cache_setting
+        config = {
+            "model": self.identity,
+            **identity,
+            "pooling": pooling,
+            "normalize": bool(normalize),
+            "max_length": int(max_length),
+            "dtype": str(self.dtype),
+            "version": CACHE_VERSION,
+        }
+        key = tuple(sorted(config.items()))
         if key not in self._caches:
-            self._caches[key] = EmbeddingCache(
-                root,
-                {
-                    "model": self.identity,
-                    "pooling": pooling,
-                    "normalize": bool(normalize),
-                    "max_length": int(max_length),
-                    "dtype": str(self.dtype),
-                    "version": 1,
-                },
-            )
+            self._caches[key] = EmbeddingCache(root, config)
         return self._caches[key]
 
     # -- encoding -----------------------------------------------------------------------------
     def tokenize(self, texts: list[str], max_length: int) -> list[list[int]]:
-        """Token ids of each text (special tokens added, truncated to `max_length`), no padding."""
-        return self.tokenizer(
-            texts,
-            add_special_tokens=True,
-            truncation=True,
-            max_length=max_length,
-            padding=False,
-            return_attention_mask=False,
-        )["input_ids"]
+        """Token ids of each text (special tokens added, truncated to `max_length`), no padding;
+        an empty text gets the BOS (else EOS/CLS) token (`lrc.forward.tokenize`)."""
+        return forward.tokenize(self.tokenizer, texts, max_length)
 
     def _batches(self, lengths: np.ndarray, batch_size: int | None) -> list[np.ndarray]:
-        """Indices grouped into batches: longest texts first, each batch within the token budget.
+        """Indices grouped into batches by `lrc.forward.length_batches` (this encoder's budget)."""
+        return forward.length_batches(lengths, self.token_budget, self.max_padding, batch_size)
 
-        A batch also closes when the next text is more than `max_padding` shorter than the batch's
-        longest, so padding stays under ~10% of the work (fixed-size batches waste 10–20%).
-        """
-        order = np.argsort(-lengths, kind="stable")
-        sorted_lengths = lengths[order]
-        batches, start = [], 0
-        while start < len(order):
-            longest = int(sorted_lengths[start])
-            size = max(1, self.token_budget // max(longest, 1))
-            if batch_size:
-                size = min(size, batch_size)
-            # texts still long enough to share this batch's padded width
-            floor = longest * (1.0 - self.max_padding)
-            fits = int(np.searchsorted(-sorted_lengths[start : start + size], -floor, side="right"))
-            end = start + max(1, fits)
-            batches.append(order[start:end])
-            start = end
-        return batches
-
-    @torch.inference_mode()
-    def _forward(self, ids: list[list[int]], pooling: str, normalize: bool) -> torch.Tensor:
-        pad_id = self.tokenizer.pad_token_id
-        width = max(len(x) for x in ids)
-        input_ids = np.full((len(ids), width), pad_id, dtype=np.int64)
-        mask = np.zeros((len(ids), width), dtype=np.int64)
-        left = self.tokenizer.padding_side == "left"
-        for row, seq in enumerate(ids):
-            if left:
-                input_ids[row, width - len(seq) :], mask[row, width - len(seq) :] = seq, 1
-            else:
-                input_ids[row, : len(seq)], mask[row, : len(seq)] = seq, 1
-        input_ids = torch.from_numpy(input_ids).to(self.device, non_blocking=True)
-        attention = torch.from_numpy(mask).to(self.device, non_blocking=True)
-        kwargs = {"input_ids": input_ids, "attention_mask": attention}
-        if (
-            self.kind == "decoder"
-        ):  # positions count real tokens only, so left padding changes nothing
-            kwargs["position_ids"] = (attention.cumsum(1) - 1).clamp(min=0)
-        hidden = self.model(**kwargs).last_hidden_state  # (B, T, d)
-        vectors = pool(hidden.float(), attention, pooling)  # (B, d)
-        if normalize:
-            vectors = torch.nn.functional.normalize(vectors, p=2, dim=1)
-        return vectors.cpu()
+    def _check_max_length(self, max_length) -> int:
+        return (
+            self.max_length
+            if max_length is None
+            else forward.check_max_length(self.model, max_length)
+        )
 
     def encode(
         self,
@@ -218,18 +194,20 @@ class TextEncoder:
         pooling: "mean" | "cls" | "last" | "max" (None: the model's default — mean for encoders,
         last for decoders). normalize: L2-normalise each row (then dot product = cosine).
         batch_size: at most this many texts per batch (batches are otherwise sized by a token budget).
-        max_length: truncate longer texts (default: the model's own limit). show_progress: a tqdm
-        bar; None shows it for jobs of 1,000+ texts. cache: use the on-disk cache when the encoder
-        has one. Taught in notebook 01.
+        max_length: truncate longer texts (None: the encoder's default; more than the model's
+        position limit is clipped to it, with a warning). show_progress: a tqdm bar; None shows
+        it for jobs of 1,000+ texts. cache: use the on-disk cache when the encoder has one. The
+        model runs in eval mode (no dropout) even if it was left in training mode. Taught in
+        notebook 01.
         """
         texts = _check_texts(texts)
         pooling = pooling or self.default_pooling
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; choose one of {', '.join(POOLINGS)}")
-        max_length = int(max_length or self.max_length)
-        if max_length <= 0:
-            raise ValueError(f"max_length must be positive, got {max_length}")
-        if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
+        max_length = self._check_max_length(max_length)
+        if batch_size is not None and (
+            isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0
+        ):
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
 
         unique = list(dict.fromkeys(texts))  # each distinct text is encoded once
@@ -253,9 +231,6 @@ class TextEncoder:
 
     def _encode_uncached(self, texts, pooling, normalize, batch_size, max_length, show_progress):
         ids = self.tokenize(texts, max_length)
-        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
-        batches = self._batches(lengths, batch_size)
-        out = torch.empty(len(texts), self.dim, dtype=torch.float32)
         if show_progress is None:
             show_progress = len(texts) >= 1000
         bar = None
@@ -263,16 +238,28 @@ class TextEncoder:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(texts), desc=f"encode ({self.name})", unit="text")
+        was_training = self.model.training
+        self.model.eval()
         try:
-            for batch in batches:
-                out[torch.from_numpy(batch)] = self._forward(
-                    [ids[i] for i in batch], pooling, normalize
+            with torch.inference_mode():
+                out = forward.encode_ids(
+                    self._backend(),
+                    ids,
+                    self.tokenizer.pad_token_id,
+                    pooling,
+                    left=self.tokenizer.padding_side == "left",
+                    token_budget=self.token_budget,
+                    max_padding=self.max_padding,
+                    batch_size=batch_size,
+                    device=self.device,
+                    on_batch=bar.update if bar is not None else None,
                 )
-                if bar is not None:
-                    bar.update(len(batch))
         finally:
+            self.model.train(was_training)
             if bar is not None:
                 bar.close()
+        if normalize:
+            out = torch.nn.functional.normalize(out, p=2, dim=1)
         if not torch.isfinite(out).all():
             bad = int((~torch.isfinite(out)).any(1).nonzero()[0, 0])
             raise FloatingPointError(
@@ -285,7 +272,7 @@ class TextEncoder:
         self, texts: Sequence[str], batch_size: int | None = None, max_length: int | None = None
     ) -> int:
         """How many forward passes `encode` would make for `texts` (for teaching batching)."""
-        ids = self.tokenize(_check_texts(texts), int(max_length or self.max_length))
+        ids = self.tokenize(_check_texts(texts), self._check_max_length(max_length))
         return len(self._batches(np.array([len(x) for x in ids]), batch_size))
 
 

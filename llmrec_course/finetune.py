@@ -15,26 +15,20 @@
   The adapters are injected in place (``peft.inject_adapter_in_model``), so the model keeps its
   class and forward signature.
 
-Also here: the small tensor helpers the trainable recommenders share (padding token ids into a
-batch, an encoder forward pass with pooling that keeps gradients) and `encoder_source`, which
-finds the folder or name a `TextEncoder` was loaded from (saved models reload it from there).
+Also here: `encoder_source`, which finds the folder or name a `TextEncoder` was loaded from
+(saved models reload it from there). The forward pass itself (padding, position ids, pooling)
+is `lrc.forward`'s, the same for inference and training.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import torch
-
-from .embed import pool
 
 __all__ = [
     "FINETUNE_MODES",
     "count_trainable",
-    "encode_ids",
     "encoder_source",
     "find_layers",
-    "forward_pooled",
-    "pad_ids",
     "prepare_encoder",
 ]
 
@@ -185,69 +179,3 @@ def encoder_source(encoder) -> str:
         parts = rest.split(":")
         return parts[0]
     return kind  # a known short name such as "minilm"
-
-
-# ---------------------------------------------------------------------------------------------
-# Shared tensor helpers
-
-
-def pad_ids(
-    ids: list[list[int]], pad_id: int, left: bool = False
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Token id lists -> (input_ids (B, T) int64, attention_mask (B, T)), T = longest list."""
-    width = max(len(x) for x in ids)
-    input_ids = np.full((len(ids), width), pad_id, dtype=np.int64)
-    mask = np.zeros((len(ids), width), dtype=np.int64)
-    for row, seq in enumerate(ids):
-        if left:
-            input_ids[row, width - len(seq) :], mask[row, width - len(seq) :] = seq, 1
-        else:
-            input_ids[row, : len(seq)], mask[row, : len(seq)] = seq, 1
-    return torch.from_numpy(input_ids), torch.from_numpy(mask)
-
-
-def forward_pooled(
-    model: torch.nn.Module,
-    input_ids: torch.Tensor,
-    attention_mask: torch.Tensor,
-    pooling: str,
-    decoder: bool = False,
-) -> torch.Tensor:
-    """Encoder forward pass + `embed.pool`, with gradients → (B, d) float32.
-
-    For decoders, position ids count real tokens only, so left padding changes nothing.
-    """
-    kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
-    if decoder:
-        kwargs["position_ids"] = (attention_mask.cumsum(1) - 1).clamp(min=0)
-    hidden = model(**kwargs).last_hidden_state  # (B, T, d)
-    return pool(hidden.float(), attention_mask, pooling)  # (B, d)
-
-
-def encode_ids(
-    model: torch.nn.Module,
-    ids: list[list[int]],
-    pad_id: int,
-    pooling: str,
-    left: bool = False,
-    decoder: bool = False,
-    batch_size: int = 64,
-) -> torch.Tensor:
-    """Pooled vectors of many token id lists without gradients → (n, d) float32 on the CPU.
-
-    Texts are batched longest first (little padding); rows come back in input order.
-    """
-    device = next(model.parameters()).device
-    order = np.argsort([-len(x) for x in ids], kind="stable")
-    out = None
-    with torch.no_grad():
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            input_ids, mask = pad_ids([ids[i] for i in rows], pad_id, left)
-            vectors = forward_pooled(
-                model, input_ids.to(device), mask.to(device), pooling, decoder
-            ).cpu()
-            if out is None:
-                out = torch.empty(len(ids), vectors.shape[1], dtype=torch.float32)
-            out[torch.from_numpy(rows)] = vectors
-    return out

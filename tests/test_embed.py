@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -38,24 +40,74 @@ def test_mean_pool_is_not_the_average_over_padding():
     assert pool(hidden, mask, "mean").item() == 3.0 and wrong.item() == 1.5
 
 
+PADDED = [  # very different lengths, so one batch of them is mostly padding
+    "jazz",
+    "wireless noise cancelling headphones with long battery life for everyday cooking",
+    "a cosy wool sweater",
+    "the football team wins the championship after extra time and a melancholic piano ballad",
+    "breaking news",
+]
+
+
+def _one_batch_encoder(tiny, padding_side: str):
+    """A copy of `tiny` whose whole input fits one padded batch, padded on `padding_side`."""
+    tokenizer = copy.deepcopy(tiny.tokenizer)
+    tokenizer.padding_side = padding_side
+    enc = lrc.embed.TextEncoder(
+        tiny.model, tokenizer, name="pad", kind=tiny.kind, token_budget=10**6, cache=False
+    )
+    enc.max_padding = 1.0  # never close a batch for padding
+    return enc
+
+
+@pytest.mark.parametrize("padding_side", ["right", "left"])
 @pytest.mark.parametrize("pooling", ["mean", "cls", "last", "max"])
 @pytest.mark.parametrize("kind", ["tiny_bert", "tiny_gpt2"])
-def test_batched_equals_one_at_a_time(request, kind, pooling):
-    enc = request.getfixturevalue(kind)
-    together = enc.encode(TEXTS, pooling=pooling, cache=False)
-    alone = torch.cat([enc.encode([t], pooling=pooling, cache=False) for t in TEXTS])
+def test_padded_batch_equals_each_text_alone(request, kind, pooling, padding_side):
+    tiny = request.getfixturevalue(kind)
+    enc = _one_batch_encoder(tiny, padding_side)
+    lengths = [len(x) for x in enc.tokenize(PADDED, enc.max_length)]
+    assert enc.num_batches(PADDED) == 1 and min(lengths) * 3 < max(lengths)  # padding happens
+    together = enc.encode(PADDED, pooling=pooling, normalize=False)
+    alone = torch.cat([enc.encode([t], pooling=pooling, normalize=False) for t in PADDED])
     torch.testing.assert_close(together, alone, atol=1e-5, rtol=1e-5)
 
 
-@pytest.mark.parametrize("pooling", ["mean", "last", "max", "cls"])
-def test_decoder_left_padding_matches_right_padding(tiny_gpt2, pooling):
-    right = tiny_gpt2.encode(TEXTS, pooling=pooling, cache=False)
-    tiny_gpt2.tokenizer.padding_side = "left"
-    try:
-        left = tiny_gpt2.encode(TEXTS, pooling=pooling, cache=False)
-    finally:
-        tiny_gpt2.tokenizer.padding_side = "right"
+@pytest.mark.parametrize("pooling", ["mean", "cls", "last", "max"])
+@pytest.mark.parametrize("kind", ["tiny_bert", "tiny_gpt2"])
+def test_left_and_right_padding_give_the_same_vectors(request, kind, pooling):
+    tiny = request.getfixturevalue(kind)
+    right = _one_batch_encoder(tiny, "right").encode(PADDED, pooling=pooling)
+    left = _one_batch_encoder(tiny, "left").encode(PADDED, pooling=pooling)
     torch.testing.assert_close(left, right, atol=1e-5, rtol=1e-5)
+
+
+def test_pool_of_a_row_without_real_tokens_is_zero():
+    hidden = torch.arange(12.0).reshape(2, 3, 2)  # row 1 has no real token
+    mask = torch.tensor([[1, 1, 0], [0, 0, 0]])
+    for pooling in ("mean", "cls", "last", "max"):
+        out = pool(hidden, mask, pooling)
+        assert torch.equal(out[1], torch.zeros(2)), pooling
+        assert torch.isfinite(out).all()
+
+
+def test_mean_pool_ignores_nan_in_padding():
+    hidden = torch.tensor([[[1.0], [3.0], [float("nan")]]])
+    mask = torch.tensor([[1, 1, 0]])
+    assert pool(hidden, mask, "mean").item() == 2.0
+    assert pool(hidden, mask, "max").item() == 3.0
+
+
+@pytest.mark.parametrize("kind", ["tiny_bert", "tiny_gpt2"])
+def test_an_empty_text_gets_a_valid_vector(request, kind):
+    enc = request.getfixturevalue(kind)
+    out = enc.encode(["", "jazz", ""], cache=False)
+    assert out.shape == (3, enc.dim) and torch.isfinite(out).all()
+    torch.testing.assert_close(out.norm(dim=1), torch.ones(3))
+    torch.testing.assert_close(out[0], out[2])
+    if kind == "tiny_gpt2":  # embedded as the BOS token alone
+        bos = enc.tokenizer.bos_token
+        torch.testing.assert_close(out[0], enc.encode([bos], cache=False)[0])
 
 
 def test_output_order_shape_norm_and_duplicates(tiny_bert):
@@ -174,11 +226,21 @@ def test_unwritable_cache_folder_is_a_clear_error(tiny_bert, tmp_path):
         (["ok"], {"pooling": "median"}, ValueError, "unknown pooling 'median'"),
         (["ok"], {"batch_size": 0}, ValueError, "batch_size"),
         (["ok"], {"max_length": -1}, ValueError, "max_length"),
+        (["ok"], {"max_length": 0}, ValueError, "max_length must be positive"),
+        (["ok"], {"max_length": 2.5}, TypeError, "max_length"),
     ],
 )
 def test_bad_input(tiny_bert, texts, kwargs, error, match):
     with pytest.raises(error, match=match):
         tiny_bert.encode(texts, cache=False, **kwargs)
+
+
+def test_max_length_above_the_model_limit_is_clipped_with_a_warning(tiny_bert):
+    limit = tiny_bert.model.config.max_position_embeddings  # 256 for the tiny BERT
+    long_text = ["word " * 400]
+    with pytest.warns(UserWarning, match=f"more than the {limit} positions"):
+        clipped = tiny_bert.encode(long_text, max_length=10**6, cache=False)
+    torch.testing.assert_close(clipped, tiny_bert.encode(long_text, max_length=limit, cache=False))
 
 
 @pytest.mark.slow

@@ -32,8 +32,9 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from ..cache import cache_root
+
 DATA_ENV = "LLMREC_DATA_DIR"
-CACHE_ENV = "LLMREC_CACHE_DIR"
 _CHUNK = 1 << 20  # bytes read per step
 
 
@@ -79,11 +80,6 @@ class Source:
         """The official download URL(s), one per line."""
         links = [self.archive] if self.archive else [self.urls[f] for f in self.files]
         return "\n".join(f"  {u}" for u in links) + f"\n  (home page: {self.homepage})"
-
-
-def cache_root() -> Path:
-    """The course's cache folder: ``$LLMREC_CACHE_DIR`` or ``~/.cache/llmrec-course``."""
-    return Path(os.environ.get(CACHE_ENV) or "~/.cache/llmrec-course").expanduser()
 
 
 def data_root(data_dir: str | os.PathLike | None = None) -> Path:

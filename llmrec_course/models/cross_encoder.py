@@ -49,6 +49,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .. import forward
 from ..data.negatives import sample_negatives
 from ..data.schema import PROFILE_COL, TITLE_COL, RecData
 from ..finetune import FINETUNE_MODES, prepare_encoder
@@ -190,29 +191,33 @@ class CrossEncoderRanker(Recommender):
                 p.requires_grad_(True)
         self.module = model
 
-    def encode_pairs(self, user_texts: list[str], item_texts: list[str]):
-        """The tokenizer's pair encoding: ONE row per (user, item) pair → BatchEncoding with
-        input_ids, attention_mask and token_type_ids (0 = user segment, 1 = item segment), (B, T)."""
+    def _pair_batch(self, user_texts: list[str], item_texts: list[str]) -> forward.Batch:
+        """The pair encoding as a `lrc.forward.Batch` (the one forward path's padding)."""
         if self.module is None:
             self._build(seed=False)
         if len(user_texts) != len(item_texts):
             raise ValueError(f"{len(user_texts)} user texts but {len(item_texts)} item texts")
-        return self._tokenizer(
-            list(user_texts),
-            list(item_texts),
-            truncation="longest_first",
-            padding=True,
-            max_length=self.max_length,
-            return_tensors="pt",
-            return_token_type_ids=self._segments,
-        )
+        max_length = forward.check_max_length(self.module, self.max_length)
+        ids, types = forward.tokenize(self._tokenizer, user_texts, max_length, pairs=item_texts)
+        left = self._tokenizer.padding_side == "left"
+        pad_id = self._tokenizer.pad_token_id
+        return forward.make_batch(ids, pad_id, left, types if self._segments else None)
+
+    def encode_pairs(self, user_texts: list[str], item_texts: list[str]) -> dict:
+        """The tokenizer's pair encoding: ONE row per (user, item) pair → dict of (B, T) tensors
+        input_ids, attention_mask and token_type_ids (0 = user segment, 1 = item segment)."""
+        batch = self._pair_batch(user_texts, item_texts)
+        out = {"input_ids": batch.input_ids, "attention_mask": batch.attention_mask}
+        if batch.token_type_ids is not None:
+            out["token_type_ids"] = batch.token_type_ids
+        return out
 
     def _logits(self, user_texts: list[str], item_texts: list[str]) -> torch.Tensor:
         """s(u, i) for each pair → (B,) float32 on the module's device (with gradients)."""
-        device = next(self.module.parameters()).device
-        enc = self.encode_pairs(user_texts, item_texts)
-        enc = {k: v.to(device, non_blocking=True) for k, v in enc.items()}
-        return self.module(**enc).logits.squeeze(-1).float()  # (B,)
+        batch = self._pair_batch(user_texts, item_texts)
+        batch = batch.to(next(self.module.parameters()).device)
+        inputs = forward.model_inputs(self.module, batch)
+        return self.module(**inputs).logits.squeeze(-1).float()  # (B,)
 
     # ---------------------------------------------------------------- texts
     def _user_text(self, u: int, exclude: int = -1) -> str:

@@ -50,11 +50,12 @@ import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 
+from .. import forward
 from .. import losses as losses_module
 from ..data.negatives import sample_negatives
 from ..data.schema import RecData
 from ..device import autocast, get_device, seed_everything
-from ..finetune import FINETUNE_MODES, encode_ids, forward_pooled, pad_ids, prepare_encoder
+from ..finetune import FINETUNE_MODES, prepare_encoder
 from ..train import TrainConfig, parameter_groups, ranking_validation
 from ..train import fit as train_fit
 from .base import Recommender, check_choice, check_positive_ints
@@ -210,7 +211,6 @@ class TwoTower(Recommender):
         )
         self._encoder_obj = text_encoder  # for cached features of a frozen encoder
         self._tokenizer = text_encoder.tokenizer
-        self._decoder = text_encoder.kind == "decoder"
         self._pool = self.pooling or text_encoder.default_pooling
         self._identity = text_encoder.identity or ""
         model = prepare_encoder(
@@ -226,13 +226,8 @@ class TwoTower(Recommender):
         )
 
     def _tokenize(self, texts: list[str]) -> list[list[int]]:
-        return self._tokenizer(
-            texts,
-            truncation=True,
-            max_length=self.max_length,
-            padding=False,
-            return_attention_mask=False,
-        )["input_ids"]
+        max_length = forward.check_max_length(self.module.encoder, self.max_length)
+        return forward.tokenize(self._tokenizer, texts, max_length)
 
     @property
     def _frozen(self) -> bool:
@@ -249,10 +244,8 @@ class TwoTower(Recommender):
             cache = self._item_feats if which == "item" else self._user_feats
             return cache[torch.from_numpy(rows)].to(device)
         ids = self._item_ids if which == "item" else self._user_ids
-        input_ids, mask = pad_ids([ids[r] for r in rows], self._tokenizer.pad_token_id, self._left)
-        return forward_pooled(
-            self.module.encoder, input_ids.to(device), mask.to(device), self._pool, self._decoder
-        )
+        batch = forward.make_batch([ids[r] for r in rows], self._tokenizer.pad_token_id, self._left)
+        return forward.pooled(self.module.encoder, batch.to(device), self._pool)
 
     def _all_features(self, which: str) -> torch.Tensor:
         """Features of every item (or profile) text, no gradients → (n, d) on the CPU."""
@@ -260,14 +253,13 @@ class TwoTower(Recommender):
         if not ids:
             return torch.zeros(0, int(self.module.encoder.config.hidden_size))
         with torch.no_grad(), autocast(self._device()):
-            return encode_ids(
-                self.module.encoder,
-                ids,
-                self._tokenizer.pad_token_id,
-                self._pool,
-                self._left,
-                self._decoder,
-            ).float()
+            return self._encode_ids(ids)
+
+    def _encode_ids(self, ids: list[list[int]]) -> torch.Tensor:
+        """Pooled features of token id lists with the current weights, no gradients → (n, d)."""
+        return forward.encode_ids(
+            self.module.encoder, ids, self._tokenizer.pad_token_id, self._pool, self._left
+        ).float()
 
     def _cached_features(self, texts: list[str]) -> torch.Tensor:
         """Pooled, unnormalised features of a frozen encoder via `TextEncoder.encode` (its disk
@@ -526,14 +518,7 @@ class TwoTower(Recommender):
         self.module.eval()
         ids = self._tokenize(list(texts))
         with torch.no_grad(), autocast(self._device()):
-            feats = encode_ids(
-                self.module.encoder,
-                ids,
-                self._tokenizer.pad_token_id,
-                self._pool,
-                self._left,
-                self._decoder,
-            )
+            feats = self._encode_ids(ids)
             out = self.module.item_head(feats.to(self._device())).float()
         return F.normalize(out, dim=1).cpu()
 
