@@ -2,9 +2,9 @@
 
 The fixtures are written by tests/fixtures/make_fixtures.py; every expected count and value
 below is worked out by hand from the rows there. Also: malformed lines fail with file and the
-true line number (after thousands of lines, a non-UTF-8 byte or blank lines), missing files
-name the files, the folder and the URL, and downloads are atomic (offline: ``file://`` URLs and
-a fake ``urlopen``).
+true line number (after thousands of lines, a non-UTF-8 byte or blank lines), empty files are
+errors that say so, missing files name the files, the folder and the URL, and downloads are
+atomic (offline: ``file://`` URLs and a fake ``urlopen``).
 """
 
 from __future__ import annotations
@@ -550,6 +550,47 @@ def test_mind_errors_after_blank_lines_name_the_true_line(tmp_path, name, line, 
     with_blank_lines(folder / name)
     with pytest.raises(DataFormatError, match=rf"{name}, line {line + 3}: {re.escape(message)}"):
         load_mind(data_dir=tmp_path / "data")
+
+
+EMPTY_CASES = [
+    (folder, name)
+    for folder, names in {
+        "amazon-reviews-2018": ("Gift_Cards_5.json.gz", "meta_Gift_Cards.json.gz"),
+        "amazon-reviews-2023": ("All_Beauty.jsonl", "meta_All_Beauty.jsonl.gz"),
+        "amazon-reviews-2014-digital-music": (
+            "reviews_Digital_Music_5.json.gz",
+            "meta_Digital_Music.json.gz",
+        ),
+        "mind": ("MINDsmall_train/news.tsv", "MINDsmall_train/behaviors.tsv"),
+        "hetrec2011-lastfm-2k": (
+            "artists.dat",
+            "tags.dat",
+            "user_artists.dat",
+            "user_taggedartists.dat",
+        ),
+        "ml-latest-small": ("movies.csv", "ratings.csv", "tags.csv"),
+    }.items()
+    for name in names
+]
+HAVE_HEADER = ("hetrec2011-lastfm-2k", "ml-latest-small")
+
+
+@pytest.mark.parametrize(
+    ("folder", "name", "content"),
+    [(f, n, c) for f, n in EMPTY_CASES for c in ("no lines", "only blank lines")]
+    + [(f, n, "only the header") for f, n in EMPTY_CASES if f in HAVE_HEADER],
+)
+def test_empty_files_raise_naming_the_file(tmp_path, folder, name, content):
+    copy_fixture(tmp_path, folder)
+    path = tmp_path / "data" / folder / name
+    lines = {
+        "no lines": [],
+        "only blank lines": [b"\n", b"  \r\n", b"\n"],
+        "only the header": read_raw_lines(path)[:1],
+    }[content]
+    write_raw_lines(path, lines)
+    with pytest.raises(DataFormatError, match=re.escape(f"{path}: empty file ({content}")):
+        LOADERS[folder](tmp_path / "data")
 
 
 # ------------------------------------------------------------------ finding the files

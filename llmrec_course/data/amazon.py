@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .download import DataFormatError, Source, ensure, read_lines
+from .download import DataFormatError, Source, empty_file_error, ensure, read_lines
 from .schema import (
     CATEGORY_COL,
     ITEM_COL,
@@ -114,11 +114,13 @@ def read_records(
 
     ``parse`` is ``json.loads`` or ``ast.literal_eval``. Line numbers are the raw file's,
     1-based (see ``download.read_lines``). A line that is not UTF-8 or does not parse to a dict,
-    or a truncated gzip stream raises ``DataFormatError`` naming the file and the line.
+    a truncated gzip stream, or a file without any record (0 bytes, only blank lines) raises
+    ``DataFormatError`` naming the file (and the line).
     """
     path = Path(path)
     kind = "JSON" if parse is json.loads else "literal"
-    for lineno, line in read_lines(path):
+    lineno = num_records = 0
+    for lineno, line in read_lines(path):  # noqa: B007 (lineno is used after the loop)
         if not line.strip():
             continue
         try:
@@ -127,7 +129,10 @@ def read_records(
             raise DataFormatError(path, lineno, f"not a valid {kind} record ({err})") from None
         if not isinstance(record, dict):
             raise DataFormatError(path, lineno, f"expected an object, got {type(record).__name__}")
+        num_records += 1
         yield lineno, record
+    if num_records == 0:
+        raise empty_file_error(path, lineno > 0, f"one {kind} record per line")
 
 
 # ------------------------------------------------------------------ text cleaning

@@ -12,7 +12,8 @@ Inside that root a dataset may sit directly, or in its standard sub-folder
 also be present decompressed (``Gift_Cards_5.json`` for ``Gift_Cards_5.json.gz``).
 
 ``read_lines`` reads any text file line by line, ``iter_rows`` / ``read_rows`` the delimited
-ones (TSV/CSV); their errors name the file and the true line number.
+ones (TSV/CSV); their errors name the file and the true line number, and an empty file is an
+error.
 
 Downloads happen only when a loader is called with ``download=True``. ``fetch`` writes to a
 temporary file and renames it with ``os.replace`` once the size and the sha256 check out, so
@@ -311,6 +312,12 @@ def read_lines(path: str | os.PathLike, encoding: str = "utf-8") -> Iterator[tup
         ) from None
 
 
+def empty_file_error(path: str | os.PathLike, saw_lines: bool, expected: str) -> DataFormatError:
+    """The error for a file that holds no data: no lines at all (0 bytes), or only blank ones."""
+    what = "only blank lines" if saw_lines else "no lines"
+    return DataFormatError(path, None, f"empty file ({what}): expected {expected}")
+
+
 def _convert(path: Path, line: int, row: list[str], fields, types) -> list:
     out = []
     for value, name, kind in zip(row, fields, types, strict=True):
@@ -341,13 +348,14 @@ def iter_rows(
     that does not convert raises ``DataFormatError`` with its line and field name.
     CRLF and LF line endings both work. With ``header=True`` the first row must equal
     ``fields``. Blank lines (e.g. a trailing empty line) are skipped. A wrong field count, a
-    wrong header or undecodable bytes raise ``DataFormatError`` naming file and line.
+    wrong header, undecodable bytes, or a file with no data row (0 bytes, only blank lines, only
+    the header) raise ``DataFormatError`` naming the file (and the line).
     """
     path = Path(path)
     lines = (text for _, text in read_lines(path, encoding))
     # csv counts the lines it pulls, so reader.line_num is the raw file's line number
     reader = csv.reader(lines, delimiter=delimiter, quoting=quoting, strict=True)
-    expect_header = header
+    expect_header, num_rows = header, 0
     while True:
         start = reader.line_num + 1
         try:
@@ -369,9 +377,14 @@ def iter_rows(
                 raise DataFormatError(path, start, f"header {row} is not {list(fields)}")
             expect_header = False
             continue
+        num_rows += 1
         yield start, (row if types is None else _convert(path, start, row, fields, types))
-    if expect_header:
-        raise DataFormatError(path, None, f"empty file (expected the header {list(fields)})")
+    if num_rows == 0:
+        if not header:
+            raise empty_file_error(path, reader.line_num > 0, f"rows of {list(fields)}")
+        if expect_header:
+            raise empty_file_error(path, reader.line_num > 0, f"the header {list(fields)}")
+        raise DataFormatError(path, None, f"empty file (only the header {list(fields)}): no rows")
 
 
 def read_rows(
