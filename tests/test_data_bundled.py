@@ -349,6 +349,36 @@ def _keys(frame):
     )
 
 
+def _timeline_leaks(data, split) -> dict[str, int]:
+    """Users whose views break leave_last_out's cut on the (timestamp, input row) timeline.
+
+    `data` has a `_row` column (its input row); t_test = a user's first test row, t_valid = the
+    first valid row. Counts users with a train or valid row after t_test, with a train row after
+    t_valid, and rows in no view.
+    """
+    frame = data.interactions
+    pos = np.empty(len(frame), dtype=np.int64)
+    pos[frame.sort_values([TIME_COL, "_row"], kind="stable")["_row"].to_numpy()] = np.arange(
+        len(frame)
+    )
+    train, valid, test = (
+        pd.Series(pos[s.interactions["_row"].to_numpy()], index=s.interactions[USER_COL])
+        for s in split
+    )
+    t_test, t_valid = test.groupby(level=0).min(), valid.groupby(level=0).min()
+    last_before_test = pd.concat([train, valid]).groupby(level=0).max()
+    users = t_test.index.intersection(last_before_test.index)
+    with_valid = t_valid.index.intersection(train.index.unique())
+    return {
+        "train_or_valid_after_test": int((last_before_test[users] > t_test[users]).sum()),
+        "train_after_valid": int(
+            (train.groupby(level=0).max()[with_valid] > t_valid[with_valid]).sum()
+        ),
+        "valid_without_test": len(t_valid.index.difference(t_test.index)),
+        "rows_in_no_view": len(frame) - sum(s.num_interactions for s in split),
+    }
+
+
 @pytest.mark.parametrize("domain", DOMAINS)
 def test_splits_on_every_domain_are_leak_free(bundled, domain):
     data = bundled[domain]
@@ -362,8 +392,10 @@ def test_splits_on_every_domain_are_leak_free(bundled, domain):
     for train, valid, test in splits:
         assert not _keys(train.interactions) & _keys(test.interactions)
         assert not _keys(valid.interactions) & _keys(test.interactions)
-        assert len(train.interactions) + len(valid.interactions) + len(test.interactions) == len(
-            data.interactions
+        dropped = train.meta.get("dropped_future_rows", 0)  # only leave_last_out drops rows
+        assert (
+            len(train.interactions) + len(valid.interactions) + len(test.interactions)
+            == len(data.interactions) - dropped
         )
     train, valid, test = D.leave_last_out(data)  # by item: a test item was never touched in train
     pairs = [
@@ -371,11 +403,17 @@ def test_splits_on_every_domain_are_leak_free(bundled, domain):
         for f in (train, valid, test)
     ]
     assert not pairs[0] & pairs[2] and not pairs[1] & pairs[2]
-    train, valid, test = D.leave_last_out(data, by="row")
-    last_train = train.interactions.groupby("user_id")["timestamp"].max()
-    first_test = test.interactions.groupby("user_id")["timestamp"].min()
-    common = first_test.index.intersection(last_train.index)
-    assert len(common) > 0 and (last_train[common] <= first_test[common]).all()
+    rowed = data.with_interactions(data.interactions.assign(_row=np.arange(data.num_interactions)))
+    for by in ("item", "row"):
+        split = D.leave_last_out(rowed, by=by)
+        assert split.test.interactions[USER_COL].nunique() == data.num_users  # all evaluated
+        leaks = _timeline_leaks(rowed, split)
+        assert leaks == {
+            "train_or_valid_after_test": 0,
+            "train_after_valid": 0,
+            "valid_without_test": 0,
+            "rows_in_no_view": split.train.meta["dropped_future_rows"] if by == "item" else 0,
+        }, by
     train, valid, test = D.cold_start_items(data, seed=2)
     cold = set(test.interactions["item_id"]) | set(valid.interactions["item_id"])
     assert cold and not cold & set(train.interactions["item_id"])

@@ -1,9 +1,10 @@
 """Loaders of the real datasets, on tiny invented fixtures in the official formats.
 
 The fixtures are written by tests/fixtures/make_fixtures.py; every expected count and value
-below is worked out by hand from the rows there. Also: malformed lines fail with file and line,
-missing files name the files, the folder and the URL, and downloads are atomic (offline:
-``file://`` URLs and a fake ``urlopen``).
+below is worked out by hand from the rows there. Also: malformed lines fail with file and the
+true line number (after thousands of lines, a non-UTF-8 byte or blank lines), empty files are
+errors that say so, missing files name the files, the folder and the URL, and downloads are
+atomic (offline: ``file://`` URLs and a fake ``urlopen``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import gzip
 import hashlib
 import importlib.util
 import io
+import re
 import shutil
 import urllib.request
 import zipfile
@@ -381,6 +383,214 @@ def test_movielens_bad_rating_and_field_count(tmp_path):
     replace_line(folder / "ratings.csv", 4, "2,1,5.0")
     with pytest.raises(DataFormatError, match=r"ratings\.csv, line 4: expected 4 fields"):
         load_movielens(data_dir=tmp_path / "data")
+
+
+# ------------------------------------------------------------------ line numbers and empty files
+LOADERS = {
+    "amazon-reviews-2018": lambda root: load_amazon("Gift_Cards", data_dir=root),
+    "amazon-reviews-2023": lambda root: load_amazon("All_Beauty", version=2023, data_dir=root),
+    "amazon-reviews-2014-digital-music": lambda root: load_amazon_music(root),
+    "mind": lambda root: load_mind(data_dir=root),
+    "hetrec2011-lastfm-2k": lambda root: load_lastfm(root),
+    "ml-latest-small": lambda root: load_movielens(data_dir=root),
+}
+
+
+def read_raw_lines(path: Path) -> list[bytes]:
+    """The lines of a text or .gz file as bytes, endings kept (split at b"\n" only)."""
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return raw.splitlines(keepends=True) if raw else []
+
+
+def write_raw_lines(path: Path, lines: list[bytes]) -> None:
+    data = b"".join(lines)
+    path.write_bytes(gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
+
+
+# (folder, file, a valid filler line with {k}, a malformed line, the error it must raise)
+LONG_FILES = [
+    (
+        "amazon-reviews-2018",
+        "Gift_Cards_5.json.gz",
+        '{{"reviewerID": "F{k}", "asin": "A1", "unixReviewTime": 1500000000, "overall": 5.0}}',
+        '{"overall": 3.0, "asin": ',
+        "not a valid JSON record",
+    ),
+    (
+        "amazon-reviews-2018",
+        "meta_Gift_Cards.json.gz",
+        '{{"asin": "M{k}", "title": "Filler card {k} — café"}}',
+        '{"title": "no asin"}',
+        "meta record has no 'asin'",
+    ),
+    (
+        "amazon-reviews-2023",
+        "All_Beauty.jsonl",
+        '{{"user_id": "F{k}", "parent_asin": "B0PAR00001", "timestamp": 1588687728000, '
+        '"rating": 5.0}}',
+        "[1, 2]",
+        "expected an object, got list",
+    ),
+    (
+        "amazon-reviews-2014-digital-music",
+        "meta_Digital_Music.json.gz",
+        "{{'asin': 'F{k}', 'title': 'Filler album {k}'}}",
+        "{'asin': 'X', 'title': __import__('os')}",
+        "not a valid literal record",
+    ),
+    (
+        "mind",
+        "MINDsmall_train/news.tsv",
+        "F{k}\tnews\tnewsus\tFiller story {k} über\t\thttps://example.invalid/{k}\t[]\t[]",
+        "F0\tnews",
+        "expected 8 fields",
+    ),
+    (
+        "mind",
+        "MINDsmall_train/behaviors.tsv",
+        "{k}\tU9\t11/15/2019 8:55:22 AM\t\tN1-0",
+        "x\tU9\t11/15/2019 8:55:22 AM\t\tN1-0",
+        "impression_id 'x' is not an integer",
+    ),
+    (
+        "hetrec2011-lastfm-2k",
+        "artists.dat",
+        "{k}\tFiller Artist {k} ö\thttp://www.last.fm/music/F{k}\t",
+        "1\tname only",
+        "expected 4 fields",
+    ),
+    (
+        "hetrec2011-lastfm-2k",
+        "user_artists.dat",
+        "9\t{k}\t1",
+        "9\tnine\t1",
+        "field 'artistID' = 'nine'",
+    ),
+    ("ml-latest-small", "movies.csv", '{k},"Filler, The ({k})",Drama', "1,2", "expected 3 fields"),
+    ("ml-latest-small", "ratings.csv", "9,1,4.0,{k}", "9,1,five,1", "field 'rating' = 'five'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("folder", "name", "filler", "malformed", "message"),
+    LONG_FILES,
+    ids=[f"{f}/{n}" for f, n, *_ in LONG_FILES],
+)
+def test_errors_name_the_true_line_after_thousands_of_lines(
+    tmp_path, folder, name, filler, malformed, message
+):
+    """A non-UTF-8 byte on line 4000 is reported on line 4000, not where a decoded chunk began;
+    once it is fixed, a malformed line 4500 is reported on line 4500."""
+    copy_fixture(tmp_path, folder)
+    path = tmp_path / "data" / folder / name
+    lines = read_raw_lines(path)
+    ending = lines[-1][len(lines[-1].rstrip(b"\r\n")) :] or b"\n"
+    while len(lines) < 5000:
+        lines.append(filler.format(k=len(lines) + 1).encode() + ending)
+    lines[4499] = malformed.encode() + ending
+    good = lines[3999]
+    lines[3999] = good.rstrip(b"\r\n")[:30] + b"\xff" + good.rstrip(b"\r\n")[30:] + ending
+    write_raw_lines(path, lines)
+    where = re.escape(f"{path}, line ")
+    with pytest.raises(DataFormatError, match=where + r"4000: not utf-8 text: byte 0xff") as err:
+        LOADERS[folder](tmp_path / "data")
+    assert (err.value.path, err.value.line) == (path, 4000)
+    lines[3999] = good
+    write_raw_lines(path, lines)
+    with pytest.raises(DataFormatError, match=where + "4500: " + re.escape(message)) as err:
+        LOADERS[folder](tmp_path / "data")
+    assert err.value.line == 4500
+
+
+def test_latin1_file_counts_lines_like_the_others(tmp_path):
+    """tags.dat is latin-1 (every byte decodes): a malformed line 4500 is still line 4500."""
+    folder = copy_fixture(tmp_path, "hetrec2011-lastfm-2k")
+    lines = read_raw_lines(folder / "tags.dat")
+    while len(lines) < 5000:
+        lines.append(f"{len(lines) + 1}\tmúsica {len(lines) + 1}\r\n".encode("latin-1"))
+    lines[4499] = b"4500\ttag\textra\r\n"
+    write_raw_lines(folder / "tags.dat", lines)
+    with pytest.raises(DataFormatError, match=r"tags\.dat, line 4500: expected 2 fields"):
+        load_lastfm(tmp_path / "data")
+
+
+def with_blank_lines(path: Path) -> None:
+    """Blank lines after line 1 (LF, CRLF, spaces) and an empty last line: 4 extra lines."""
+    lines = read_raw_lines(path)
+    write_raw_lines(path, lines[:1] + [b"\n", b"\r\n", b"   \n"] + lines[1:] + [b"\n"])
+
+
+def test_mind_blank_lines_are_skipped(tmp_path):
+    folder = copy_fixture(tmp_path, "mind") / "MINDsmall_train"
+    for name in ("news.tsv", "behaviors.tsv"):
+        with_blank_lines(folder / name)
+    with pytest.warns(UserWarning):
+        plain = load_mind(data_dir=FIXTURES)
+    with pytest.warns(UserWarning):
+        blank = load_mind(data_dir=tmp_path / "data")
+    pd.testing.assert_frame_equal(blank.items, plain.items)
+    pd.testing.assert_frame_equal(blank.interactions, plain.interactions)
+    assert blank.meta == plain.meta
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "text", "message"),
+    [
+        ("behaviors.tsv", 3, "3\tU1\t2019-11-16 00:00:01\tN1\tN1-0", "time '2019-11-16 00:00:01'"),
+        ("behaviors.tsv", 2, "2\tU2\t11/15/2019 1:05:00 PM\t\tN1-0 N3-yes", "impression 'N3-yes'"),
+        ("behaviors.tsv", 4, "four\tU3\t11/16/2019 12:30:00 PM\tN7\tN9-1", "impression_id 'four'"),
+        ("news.tsv", 3, "N3\tfinance\tmarkets\tStocks\tAbs\turl\t[{oops\t[]", "entity column"),
+        ("news.tsv", 4, "N1\tsports\tnfl\tAgain\t\turl\t[]\t[]", "news id 'N1' appears twice"),
+    ],
+)
+def test_mind_errors_after_blank_lines_name_the_true_line(tmp_path, name, line, text, message):
+    """Row `line` of the fixture sits on file line `line + 3` once 3 blank lines precede it."""
+    folder = copy_fixture(tmp_path, "mind") / "MINDsmall_train"
+    replace_line(folder / name, line, text)
+    with_blank_lines(folder / name)
+    with pytest.raises(DataFormatError, match=rf"{name}, line {line + 3}: {re.escape(message)}"):
+        load_mind(data_dir=tmp_path / "data")
+
+
+EMPTY_CASES = [
+    (folder, name)
+    for folder, names in {
+        "amazon-reviews-2018": ("Gift_Cards_5.json.gz", "meta_Gift_Cards.json.gz"),
+        "amazon-reviews-2023": ("All_Beauty.jsonl", "meta_All_Beauty.jsonl.gz"),
+        "amazon-reviews-2014-digital-music": (
+            "reviews_Digital_Music_5.json.gz",
+            "meta_Digital_Music.json.gz",
+        ),
+        "mind": ("MINDsmall_train/news.tsv", "MINDsmall_train/behaviors.tsv"),
+        "hetrec2011-lastfm-2k": (
+            "artists.dat",
+            "tags.dat",
+            "user_artists.dat",
+            "user_taggedartists.dat",
+        ),
+        "ml-latest-small": ("movies.csv", "ratings.csv", "tags.csv"),
+    }.items()
+    for name in names
+]
+HAVE_HEADER = ("hetrec2011-lastfm-2k", "ml-latest-small")
+
+
+@pytest.mark.parametrize(
+    ("folder", "name", "content"),
+    [(f, n, c) for f, n in EMPTY_CASES for c in ("no lines", "only blank lines")]
+    + [(f, n, "only the header") for f, n in EMPTY_CASES if f in HAVE_HEADER],
+)
+def test_empty_files_raise_naming_the_file(tmp_path, folder, name, content):
+    copy_fixture(tmp_path, folder)
+    path = tmp_path / "data" / folder / name
+    lines = {
+        "no lines": [],
+        "only blank lines": [b"\n", b"  \r\n", b"\n"],
+        "only the header": read_raw_lines(path)[:1],
+    }[content]
+    write_raw_lines(path, lines)
+    with pytest.raises(DataFormatError, match=re.escape(f"{path}: empty file ({content}")):
+        LOADERS[folder](tmp_path / "data")
 
 
 # ------------------------------------------------------------------ finding the files

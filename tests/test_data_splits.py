@@ -89,6 +89,8 @@ def test_leave_last_out_no_leak_and_time_order(seed: int, num_valid: int, num_te
     data = _random_data(seed)
     split = leave_last_out(data, num_valid=num_valid, num_test=num_test, by="row")
     _assert_partition(data, split)
+    _assert_cut_at_targets(data, split, by="row")
+    assert split.train.meta["dropped_future_rows"] == 0
     counts = data.interactions[USER_COL].value_counts()
     sides = [s.interactions.groupby(USER_COL)[TIME_COL] for s in split]
     train_max, valid, test = sides[0].max(), split.valid.interactions, split.test.interactions
@@ -127,23 +129,120 @@ def test_leave_last_out_by_item_keeps_each_pair_on_one_side() -> None:
         }
     )
     split = leave_last_out(from_frames(items, inter))
-    # pairs of u by first time: a@1, b@2, c@3, d@5 -> test d, valid c (both rows), train a, b
+    # pairs of u by first time: a@1, b@2, c@3, d@5 -> test d, valid c (both rows), train a, b;
+    # b@6 and a@9 come after the test target d@5: dropped
     assert _pairs(split.test) == [("u", "d")]
     assert _pairs(split.valid) == [("u", "c"), ("u", "c")]
-    assert sorted(set(_pairs(split.train))) == [("u", "a"), ("u", "b"), ("w", "a"), ("w", "b")]
+    assert _pairs(split.train) == [("u", "a"), ("u", "b"), ("w", "a"), ("w", "b")]
+    assert split.train.meta["dropped_future_rows"] == 2
     # by row, the last row (a rating of a, first seen at t=1) would be the test target instead
-    assert _pairs(leave_last_out(from_frames(items, inter), by="row").test) == [("u", "a")]
+    by_row = leave_last_out(from_frames(items, inter), by="row")
+    assert _pairs(by_row.test) == [("u", "a")] and by_row.test.meta["dropped_future_rows"] == 0
     with pytest.raises(ValueError, match="by must be"):
         leave_last_out(from_frames(items, inter), by="user")
+
+
+def test_leave_last_out_by_item_cuts_the_timeline_at_the_test_target() -> None:
+    items = pd.DataFrame({"item_id": list("ABCPQRS"), "title": "t"})
+    inter = pd.DataFrame(
+        {
+            "user_id": ["x"] * 5 + ["z"] * 5 + ["y"] * 4,
+            "item_id": list("ABACB") + list("QPRPS") + list("ABAB"),
+            "timestamp": [1, 2, 3, 4, 5] + [3, 3, 3, 3, 2] + [1, 2, 3, 4],
+        }
+    )
+    split = leave_last_out(from_frames(items, inter))
+    sides = [list(zip(*(s.interactions[c] for c in (USER_COL, ITEM_COL, TIME_COL)))) for s in split]
+    # x: pairs A@1, B@2, C@4 -> test C@4, valid B (first at 2): train A@1; A@3 lies in [2, 4) so
+    #    it is valid (a repeat of a train item); B@5 is after the test target: dropped.
+    # z, ties at t=3 broken by input order: S@2, Q@3, P@3 (row 1), R@3 (row 2), P@3 (row 3)
+    #    -> test R, valid P: train S, Q; valid the first P; the second P comes after R: dropped.
+    # y: two pairs < num_valid + num_test + 1 = 3 -> everything in train.
+    assert sides[0] == [("x", "A", 1), ("z", "Q", 3), ("z", "S", 2)] + [
+        ("y", i, t) for i, t in zip("ABAB", [1, 2, 3, 4], strict=True)
+    ]
+    assert sides[1] == [("x", "B", 2), ("x", "A", 3), ("z", "P", 3)]
+    assert sides[2] == [("x", "C", 4), ("z", "R", 3)]
+    assert [s.meta["dropped_future_rows"] for s in split] == [2, 2, 2]
+
+
+def _reference_by_item(data: RecData, num_valid: int, num_test: int) -> list[int]:
+    """leave_last_out(by="item") written out per user: side of each input row (3 = dropped)."""
+    frame = data.interactions
+    timeline: dict[str, list] = {}
+    for row, (user, item, t) in enumerate(zip(frame[USER_COL], frame[ITEM_COL], frame[TIME_COL])):
+        timeline.setdefault(user, []).append(((int(t), row), item))
+    side = [0] * len(frame)
+    for events in timeline.values():
+        events.sort()
+        first: dict[str, tuple] = {}
+        for position, item in events:
+            first.setdefault(item, position)
+        by_first = sorted(first, key=first.get)
+        if len(by_first) < num_valid + num_test + 1:
+            continue
+        test = by_first[-num_test:]
+        valid = by_first[len(by_first) - num_test - num_valid : -num_test]
+        t_test = first[test[0]]
+        t_valid = first[valid[0]] if valid else t_test
+        for position, item in events:
+            row = position[1]
+            side[row] = (
+                2 if item in test else 0 if position < t_valid else 1 if position < t_test else 3
+            )
+    return side
+
+
+def _position(data: RecData) -> dict[tuple, tuple]:
+    """(user, item, time) -> (time, input row): the tuples of _random_data are unique."""
+    frame = data.interactions
+    keys = zip(frame[USER_COL], frame[ITEM_COL], frame[TIME_COL], strict=True)
+    return {key: (int(key[2]), row) for row, key in enumerate(keys)}
+
+
+def _assert_cut_at_targets(data: RecData, split: Split, by: str) -> None:
+    """Per user: train < valid target <= valid < test target on the (time, row) timeline."""
+    where = _position(data)
+    per_user: list[dict[str, list]] = [{}, {}, {}]
+    for side, view in zip(per_user, split, strict=True):
+        for key in _tuples(view):
+            side.setdefault(key[0], []).append(where[key])
+    for user, test_rows in per_user[2].items():
+        t_test = min(test_rows)  # the test target's first interaction
+        train_rows, valid_rows = per_user[0].get(user, []), per_user[1].get(user, [])
+        assert train_rows and all(p < t_test for p in train_rows + valid_rows), user
+        if valid_rows:
+            assert max(train_rows) < min(valid_rows) < t_test, user
+    if by == "item":
+        assert all(user in per_user[2] for user in per_user[1])  # valid only for evaluated users
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize(("num_valid", "num_test"), [(1, 1), (0, 2), (2, 1)])
+def test_leave_last_out_by_item_matches_the_rule(seed: int, num_valid: int, num_test: int) -> None:
+    data = _random_data(seed)  # 300 rows of 30 users on 20 items: many repeats and time ties
+    split = leave_last_out(data, num_valid=num_valid, num_test=num_test)
+    side = np.array(_reference_by_item(data, num_valid, num_test))
+    frame = data.interactions
+    for s, view in enumerate(split):
+        pd.testing.assert_frame_equal(view.interactions, frame[side == s].reset_index(drop=True))
+        assert view.meta["dropped_future_rows"] == int((side == 3).sum())
+    assert (side == 3).sum() > 0  # the rule does drop future rows on this data
+    _assert_cut_at_targets(data, split, by="item")
 
 
 @pytest.mark.parametrize("seed", range(4))
 def test_leave_last_out_by_item_no_pair_on_two_sides(seed: int) -> None:
     data = _random_data(seed)
     split = leave_last_out(data, num_valid=1, num_test=1)
-    _assert_partition(data, split)
+    train, valid, test = (_tuples(s) for s in split)
+    assert not set(train) & set(test) and not set(train) & set(valid)
+    assert not set(valid) & set(test)
+    dropped = _tuples(data) - (train + valid + test)
+    assert train + valid + test + dropped == _tuples(data)
+    assert sum(dropped.values()) == split.train.meta["dropped_future_rows"]
     sides = [set(_pairs(s)) for s in split]
-    assert not sides[0] & sides[2] and not sides[1] & sides[2] and not sides[0] & sides[1]
+    assert not sides[0] & sides[2] and not sides[1] & sides[2]
     first = data.interactions.groupby([USER_COL, ITEM_COL])[TIME_COL].min()
     for user, group in split.test.interactions.groupby(USER_COL):
         test_first = min(first[(user, item)] for item in group[ITEM_COL])

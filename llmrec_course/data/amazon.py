@@ -28,18 +28,16 @@ reviews, so it can overlap a held-out test review; for leakage-free user text us
 from __future__ import annotations
 
 import ast
-import gzip
 import json
 import os
 import re
-import zlib
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
 
-from .download import DataFormatError, Source, ensure
+from .download import DataFormatError, Source, empty_file_error, ensure, read_lines
 from .schema import (
     CATEGORY_COL,
     ITEM_COL,
@@ -114,33 +112,27 @@ def read_records(
 ) -> Iterator[tuple[int, dict]]:
     """Yield (line number, record) for each non-blank line of a (gzipped) JSON-lines file.
 
-    ``parse`` is ``json.loads`` or ``ast.literal_eval``. A line that does not parse to a dict,
-    or a truncated gzip stream, raises ``DataFormatError`` naming the file and the line.
+    ``parse`` is ``json.loads`` or ``ast.literal_eval``. Line numbers are the raw file's,
+    1-based (see ``download.read_lines``). A line that is not UTF-8 or does not parse to a dict,
+    a truncated gzip stream, or a file without any record (0 bytes, only blank lines) raises
+    ``DataFormatError`` naming the file (and the line).
     """
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    lineno = 0
-    try:
-        with opener(path, "rt", encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):  # noqa: B007 (lineno is used after the loop)
-                if not line.strip():
-                    continue
-                try:
-                    record = parse(line)
-                except (ValueError, SyntaxError, RecursionError) as err:
-                    kind = "JSON" if parse is json.loads else "literal"
-                    raise DataFormatError(
-                        path, lineno, f"not a valid {kind} record ({err})"
-                    ) from None
-                if not isinstance(record, dict):
-                    raise DataFormatError(
-                        path, lineno, f"expected an object, got {type(record).__name__}"
-                    )
-                yield lineno, record
-    except (EOFError, gzip.BadGzipFile, zlib.error, UnicodeDecodeError) as err:
-        raise DataFormatError(
-            path, lineno + 1, f"unreadable ({type(err).__name__}: {err})"
-        ) from None
+    kind = "JSON" if parse is json.loads else "literal"
+    lineno = num_records = 0
+    for lineno, line in read_lines(path):  # noqa: B007 (lineno is used after the loop)
+        if not line.strip():
+            continue
+        try:
+            record = parse(line)
+        except (ValueError, SyntaxError, RecursionError) as err:
+            raise DataFormatError(path, lineno, f"not a valid {kind} record ({err})") from None
+        if not isinstance(record, dict):
+            raise DataFormatError(path, lineno, f"expected an object, got {type(record).__name__}")
+        num_records += 1
+        yield lineno, record
+    if num_records == 0:
+        raise empty_file_error(path, lineno > 0, f"one {kind} record per line")
 
 
 # ------------------------------------------------------------------ text cleaning

@@ -11,7 +11,9 @@ Inside that root a dataset may sit directly, or in its standard sub-folder
 (``<root>/mind/MINDsmall_train/``, ``<root>/ml-latest-small/``, ...). A ``.gz`` file may
 also be present decompressed (``Gift_Cards_5.json`` for ``Gift_Cards_5.json.gz``).
 
-``read_rows`` reads the delimited text files (TSV/CSV) with line-numbered errors.
+``read_lines`` reads any text file line by line, ``iter_rows`` / ``read_rows`` the delimited
+ones (TSV/CSV); their errors name the file and the true line number, and an empty file is an
+error.
 
 Downloads happen only when a loader is called with ``download=True``. ``fetch`` writes to a
 temporary file and renames it with ``os.replace`` once the size and the sha256 check out, so
@@ -21,12 +23,14 @@ an interrupted download never leaves a file that later reads as valid. Taught in
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import os
 import tempfile
 import urllib.request
 import zipfile
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -274,6 +278,42 @@ def extract_zip(
     return {name: out[name] for name in files}
 
 
+def read_lines(path: str | os.PathLike, encoding: str = "utf-8") -> Iterator[tuple[int, str]]:
+    """Yield (line number, text) for every line of a text or ``.gz`` file, line ending kept.
+
+    The bytes are split at ``\n`` *before* decoding and each line is decoded on its own, so
+    a byte that is not ``encoding`` (or a truncated gzip stream) raises ``DataFormatError`` with
+    the true 1-based number of the line that holds it: decoding the file in chunks would report
+    the line where the failing chunk began. ``encoding`` must be ASCII-compatible (UTF-8,
+    latin-1), as every official file here is.
+    """
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    lineno = 0
+    try:
+        with opener(path, "rb") as fh:
+            for lineno, raw in enumerate(fh, 1):  # noqa: B007 (lineno is used after the loop)
+                try:
+                    text = raw.decode(encoding)
+                except UnicodeDecodeError as err:
+                    raise DataFormatError(
+                        path,
+                        lineno,
+                        f"not {encoding} text: byte {raw[err.start]:#04x} at column {err.start + 1}",
+                    ) from None
+                yield lineno, text
+    except (EOFError, gzip.BadGzipFile, zlib.error) as err:
+        raise DataFormatError(
+            path, lineno + 1, f"unreadable ({type(err).__name__}: {err})"
+        ) from None
+
+
+def empty_file_error(path: str | os.PathLike, saw_lines: bool, expected: str) -> DataFormatError:
+    """The error for a file that holds no data: no lines at all (0 bytes), or only blank ones."""
+    what = "only blank lines" if saw_lines else "no lines"
+    return DataFormatError(path, None, f"empty file ({what}): expected {expected}")
+
+
 def _convert(path: Path, line: int, row: list[str], fields, types) -> list:
     out = []
     for value, name, kind in zip(row, fields, types, strict=True):
@@ -286,6 +326,63 @@ def _convert(path: Path, line: int, row: list[str], fields, types) -> list:
     return out
 
 
+def iter_rows(
+    path: str | os.PathLike,
+    fields: tuple[str, ...],
+    *,
+    header: bool = False,
+    delimiter: str = "\t",
+    quoting: int = csv.QUOTE_NONE,
+    encoding: str = "utf-8",
+    types: tuple[Callable[[str], object], ...] | None = None,
+) -> Iterator[tuple[int, list]]:
+    """Yield (line number, row) for each data row of a delimited text file.
+
+    Each row has exactly ``len(fields)`` fields; its line number is the 1-based line where the
+    row starts (a quoted field may span lines), counted over the raw file (see ``read_lines``).
+    ``types`` (one callable per field, e.g. ``(int, str, float)``) converts the fields; a value
+    that does not convert raises ``DataFormatError`` with its line and field name.
+    CRLF and LF line endings both work. With ``header=True`` the first row must equal
+    ``fields``. Blank lines (e.g. a trailing empty line) are skipped. A wrong field count, a
+    wrong header, undecodable bytes, or a file with no data row (0 bytes, only blank lines, only
+    the header) raise ``DataFormatError`` naming the file (and the line).
+    """
+    path = Path(path)
+    lines = (text for _, text in read_lines(path, encoding))
+    # csv counts the lines it pulls, so reader.line_num is the raw file's line number
+    reader = csv.reader(lines, delimiter=delimiter, quoting=quoting, strict=True)
+    expect_header, num_rows = header, 0
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as err:
+            raise DataFormatError(path, reader.line_num, f"malformed row ({err})") from None
+        if len(row) <= 1 and not "".join(row).strip():  # a blank (or whitespace-only) line
+            continue
+        if len(row) != len(fields):
+            raise DataFormatError(
+                path,
+                start,
+                f"expected {len(fields)} fields ({', '.join(fields)}), found {len(row)}",
+            )
+        if expect_header:
+            if tuple(row) != tuple(fields):
+                raise DataFormatError(path, start, f"header {row} is not {list(fields)}")
+            expect_header = False
+            continue
+        num_rows += 1
+        yield start, (row if types is None else _convert(path, start, row, fields, types))
+    if num_rows == 0:
+        if not header:
+            raise empty_file_error(path, reader.line_num > 0, f"rows of {list(fields)}")
+        if expect_header:
+            raise empty_file_error(path, reader.line_num > 0, f"the header {list(fields)}")
+        raise DataFormatError(path, None, f"empty file (only the header {list(fields)}): no rows")
+
+
 def read_rows(
     path: str | os.PathLike,
     fields: tuple[str, ...],
@@ -296,45 +393,14 @@ def read_rows(
     encoding: str = "utf-8",
     types: tuple[Callable[[str], object], ...] | None = None,
 ) -> list[list]:
-    """Rows of a delimited text file, each with exactly ``len(fields)`` fields.
-
-    ``types`` (one callable per field, e.g. ``(int, str, float)``) converts the fields; a value
-    that does not convert raises ``DataFormatError`` with its line and field name.
-    CRLF and LF line endings both work (the files are opened with ``newline=""``). With
-    ``header=True`` the first row must equal ``fields``. Blank lines are skipped. A wrong field
-    count, a wrong header or undecodable bytes raise ``DataFormatError`` naming file and line.
-    """
-    path = Path(path)
-    rows: list[list[str]] = []
-    expect_header = header
-    with open(path, encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter, quoting=quoting, strict=True)
-        try:
-            for row in reader:
-                if not row or row == [""]:
-                    continue
-                if len(row) != len(fields):
-                    raise DataFormatError(
-                        path,
-                        reader.line_num,
-                        f"expected {len(fields)} fields ({', '.join(fields)}), found {len(row)}",
-                    )
-                if expect_header:
-                    if tuple(row) != tuple(fields):
-                        raise DataFormatError(
-                            path, reader.line_num, f"header {row} is not {list(fields)}"
-                        )
-                    expect_header = False
-                    continue
-                if types is not None:
-                    row = _convert(path, reader.line_num, row, fields, types)
-                rows.append(row)
-        except UnicodeDecodeError as err:
-            raise DataFormatError(
-                path, reader.line_num + 1, f"not {encoding} text ({err})"
-            ) from None
-        except csv.Error as err:
-            raise DataFormatError(path, reader.line_num, f"malformed row ({err})") from None
-    if expect_header:
-        raise DataFormatError(path, None, f"empty file (expected the header {list(fields)})")
-    return rows
+    """The rows of ``iter_rows`` (same arguments and errors), without their line numbers."""
+    rows = iter_rows(
+        path,
+        fields,
+        header=header,
+        delimiter=delimiter,
+        quoting=quoting,
+        encoding=encoding,
+        types=types,
+    )
+    return [row for _, row in rows]

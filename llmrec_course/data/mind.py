@@ -4,7 +4,9 @@
 abstract, url, title_entities, abstract_entities. ``behaviors.tsv`` (5 fields): impression_id,
 user_id, time ("11/15/2019 8:55:22 AM"), history (space-separated news ids), impressions
 (``N123-1`` clicked, ``N456-0`` shown but not clicked). Both are read with quoting off
-(``csv.QUOTE_NONE``): titles contain literal double quotes.
+(``csv.QUOTE_NONE``): titles contain literal double quotes. Blank lines (e.g. an empty last
+line) are skipped; errors name the file and its true line number; an empty file (0 bytes or
+only blank lines) is an error.
 
 Interactions (one row per entry):
 
@@ -30,7 +32,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .download import DataFormatError, Source, ensure, read_rows
+from .download import DataFormatError, Source, ensure, iter_rows
 from .schema import (
     CATEGORY_COL,
     IMPRESSION_COL,
@@ -91,17 +93,16 @@ def _entity_labels(path: Path, lineno: int, *cells: str) -> str:
 def read_news(path: str | os.PathLike) -> pd.DataFrame:
     """news.tsv → items: item_id, title, category, subcategory, abstract, url, entities."""
     path = Path(path)
-    rows = read_rows(path, NEWS_FIELDS)
-    records = [
-        (r[0], r[3], r[1], r[2], r[4], r[5], _entity_labels(path, n, r[6], r[7]))
-        for n, r in enumerate(rows, 1)
-    ]
+    records, first_line = [], {}
+    for n, r in iter_rows(path, NEWS_FIELDS):
+        if r[0] in first_line:
+            raise DataFormatError(
+                path, n, f"news id {r[0]!r} appears twice (first at line {first_line[r[0]]})"
+            )
+        first_line[r[0]] = n
+        records.append((r[0], r[3], r[1], r[2], r[4], r[5], _entity_labels(path, n, r[6], r[7])))
     columns = [ITEM_COL, TITLE_COL, CATEGORY_COL, "subcategory", "abstract", "url", "entities"]
-    items = pd.DataFrame(records, columns=columns)
-    dup = items[ITEM_COL].duplicated()
-    if bool(dup.any()):
-        raise DataFormatError(path, None, f"news id {items[ITEM_COL][dup].iloc[0]!r} appears twice")
-    return items
+    return pd.DataFrame(records, columns=columns)
 
 
 def read_behaviors(path: str | os.PathLike) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -111,21 +112,21 @@ def read_behaviors(path: str | os.PathLike) -> tuple[pd.DataFrame, dict[str, int
     ``impression_clicks`` and ``history_entries`` (summed over rows, repeats included).
     """
     path = Path(path)
-    rows = read_rows(path, BEHAVIOR_FIELDS)
+    numbered = list(iter_rows(path, BEHAVIOR_FIELDS))
+    lines, rows = [n for n, _ in numbered], [r for _, r in numbered]
     times = pd.to_datetime(
         pd.Series([r[2] for r in rows], dtype=str), format=TIME_FORMAT, errors="coerce"
     )
     bad = times.isna().to_numpy().nonzero()[0]
     if len(bad):
-        line = int(bad[0]) + 1
         raise DataFormatError(
-            path, line, f"time {rows[bad[0]][2]!r} is not like '11/15/2019 8:55:22 AM'"
+            path, lines[bad[0]], f"time {rows[bad[0]][2]!r} is not like '11/15/2019 8:55:22 AM'"
         )
     seconds = ((times - pd.Timestamp(0)) // pd.Timedelta(seconds=1)).tolist()
     users, news, stamps, values, impressions = [], [], [], [], []
     seen_users: set[str] = set()
     history_entries = 0
-    for lineno, (row, when) in enumerate(zip(rows, seconds, strict=True), 1):
+    for lineno, row, when in zip(lines, rows, seconds, strict=True):
         if not row[0].isdigit():
             raise DataFormatError(path, lineno, f"impression_id {row[0]!r} is not an integer")
         user, impression = row[1], int(row[0])

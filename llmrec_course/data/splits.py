@@ -2,7 +2,9 @@
 
 Every split returns `Split(train, valid, test)`: three `RecData` views made with
 `RecData.with_interactions`, so they share the same items and users tables (and hence the same
-item / user indices). Rows keep their input order inside each side.
+item / user indices). Rows keep their input order inside each side. Every row lands on one side,
+except in `leave_last_out(by="item")`, which drops a user's rows that come after the test target
+(counted in the views' `meta["dropped_future_rows"]`).
 
 Which split answers which question:
 - `leave_last_out`  — "given a user's past, what do they do next?" (per-user time order)
@@ -53,7 +55,8 @@ def _times(data: RecData, split: str) -> np.ndarray:
 
 
 def _by_side(data: RecData, side: np.ndarray, meta: dict | None = None) -> Split:
-    """side[r] in {0, 1, 2} -> Split of the rows on each side (input order kept)."""
+    """side[r] in {0, 1, 2} -> Split of the rows on each side (input order kept); rows with any
+    other side (leave_last_out's 3 = future) are in no view."""
     frame = data.interactions
     views = []
     for s in range(3):
@@ -78,12 +81,12 @@ def _cut_points(n: int, fractions: tuple[float, float, float]) -> tuple[int, int
 
 
 def _rank_from_end(
-    users: np.ndarray, times: np.ndarray, num_users: int, tie: np.ndarray | None = None
+    users: np.ndarray, times: np.ndarray, num_users: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per entry: 0 for its user's last (by time, then `tie`, default input order), 1 for the one
-    before, ...; and its user's number of entries."""
+    """Per entry: 0 for its user's last (by time, then input order), 1 for the one before, ...;
+    and its user's number of entries."""
     row = np.arange(len(times))
-    order = np.lexsort((row if tie is None else tie, times, users))  # user, time, tie-break
+    order = np.lexsort((row, times, users))  # user, time, input order
     sorted_users = users[order]
     counts = np.bincount(users, minlength=num_users)
     starts = np.searchsorted(sorted_users, sorted_users, side="left")
@@ -92,18 +95,37 @@ def _rank_from_end(
     return rank, counts[users]
 
 
+def _timeline(times: np.ndarray) -> np.ndarray:
+    """Each row's position on the timeline ordered by (timestamp, input row): 0 .. n-1."""
+    order = np.lexsort((np.arange(len(times)), times))
+    pos = np.empty(len(times), dtype=np.int64)
+    pos[order] = np.arange(len(times))
+    return pos
+
+
 def leave_last_out(data: RecData, num_valid: int = 1, num_test: int = 1, by: str = "item") -> Split:
     """Per user: the last `num_test` items -> test, the `num_valid` before -> valid.
 
-    by="item" (default): the unit is a (user, item) pair, dated by its FIRST interaction, and all
-    of a pair's rows go to one side — so a test item is one the user never touched in training
-    (a view in train and the rating of the same product in test would leak the answer). Per user,
-    every train pair started no later than every test pair.
-    by="row": the unit is one interaction row; per user, max train time <= min valid time <=
-    min test time (rows of one item may then fall on both sides).
-    "Last" is by timestamp, ties broken by input order. A user with fewer than
-    num_valid + num_test + 1 units keeps everything in train (so every evaluated user has some
-    history).
+    A row's timeline position is (timestamp, input row order): "last", "before" and "after" below
+    all use it, so ties in time are broken by input order.
+
+    by="item" (default): the unit is a (user, item) pair, dated by its FIRST interaction, and a
+    test item is one the user never touched before (a view in train and the rating of the same
+    product in test would leak the answer). Per user, with t_test = the first interaction of the
+    earliest test pair and t_valid that of the earliest valid pair (t_valid = t_test when
+    num_valid=0), each row goes to
+        train:  position < t_valid,
+        valid:  t_valid <= position < t_test (valid pairs, and repeats of train items there),
+        test:   every row of a test pair,
+        none:   any other row after t_test (a repeat of a train or valid item): it is the
+                future, so it is dropped from all three views.
+    So nothing in train or valid happens after the test target's first interaction, nothing in
+    train after the valid target's. The views' meta["dropped_future_rows"] counts the dropped rows.
+    by="row": the unit is one interaction row; per user, every train row comes before every valid
+    row, which comes before every test row (rows of one item may then fall on both sides);
+    nothing is dropped (meta["dropped_future_rows"] = 0).
+    A user with fewer than num_valid + num_test + 1 units keeps everything in train (so every
+    evaluated user has some history).
     """
     if num_valid < 0 or num_test < 1:
         raise ValueError(
@@ -111,24 +133,30 @@ def leave_last_out(data: RecData, num_valid: int = 1, num_test: int = 1, by: str
         )
     if by not in ("item", "row"):
         raise ValueError(f"by must be 'item' or 'row', got {by!r}")
-    times = _times(data, "leave_last_out")
     users = data.user_codes()
+    pos = _timeline(_times(data, "leave_last_out"))  # (n,) unique, ordered like the rows' time
     if by == "row":
-        rank, counts = _rank_from_end(users, times, data.num_users)
+        rank, counts = _rank_from_end(users, pos, data.num_users)
+        side = np.where(rank < num_test, 2, np.where(rank < num_test + num_valid, 1, 0))
     else:
         pair = users * np.int64(data.num_items) + data.item_codes()
-        pairs, first_row, pair_of_row = np.unique(pair, return_index=True, return_inverse=True)
-        first_time = np.full(len(pairs), np.iinfo(np.int64).max)
-        np.minimum.at(first_time, pair_of_row, times)  # a pair is dated by its first interaction
+        pairs, pair_of_row = np.unique(pair, return_inverse=True)
+        first = np.full(len(pairs), len(pos), dtype=np.int64)
+        np.minimum.at(first, pair_of_row, pos)  # a pair is dated by its first interaction
         pair_users = pairs // np.int64(data.num_items)
-        rank_p, _ = _rank_from_end(pair_users, first_time, data.num_users, tie=first_row)
-        rank = rank_p[pair_of_row]
+        rank_p, _ = _rank_from_end(pair_users, first, data.num_users)
         counts = np.bincount(pair_users, minlength=data.num_users)[users]
-    side = np.zeros(len(times), dtype=np.int8)
-    side[rank < num_test + num_valid] = 1
-    side[rank < num_test] = 2
+        t_test = np.full(data.num_users, len(pos), dtype=np.int64)  # per user
+        held = rank_p < num_test
+        np.minimum.at(t_test, pair_users[held], first[held])
+        t_valid = t_test.copy()
+        held = (rank_p >= num_test) & (rank_p < num_test + num_valid)
+        np.minimum.at(t_valid, pair_users[held], first[held])
+        cut_valid, cut_test = t_valid[users], t_test[users]  # (n,) each row's user's cut-offs
+        side = np.where(pos < cut_valid, 0, np.where(pos < cut_test, 1, 3))  # 3: dropped
+        side[rank_p[pair_of_row] < num_test] = 2
     side[counts < num_valid + num_test + 1] = 0
-    return _by_side(data, side)
+    return _by_side(data, side, meta={"dropped_future_rows": int((side == 3).sum())})
 
 
 def _resolve_cut(value: float, times: np.ndarray, name: str) -> float:
