@@ -39,6 +39,7 @@ __all__ = [
     "novelty",
     "mean_metric",
     "evaluate_lists",
+    "per_user_metrics",
 ]
 
 
@@ -277,11 +278,14 @@ def coverage(recommendations: Sequence[Sequence[int]], num_items: int) -> float:
     return len(set().union(*lists)) / num_items
 
 
-def intra_list_diversity(recommendations: Sequence[Sequence[int]], item_emb) -> float:
+def intra_list_diversity(
+    recommendations: Sequence[Sequence[int]], item_emb, per_list: bool = False
+) -> float | np.ndarray:
     """Mean over lists of the mean pairwise cosine distance (1 − cos) between listed items.
 
     item_emb  # (num_items, d), tensor or array. ILD of a list of L ≥ 2 items is
     2/(L(L−1)) Σ_{a<b} (1 − cos(e_a, e_b)); shorter lists are skipped (ValueError if all are).
+    per_list=True returns each list's ILD instead, (num_lists,) with NaN for skipped lists.
     """
     if isinstance(item_emb, torch.Tensor):
         item_emb = item_emb.detach().cpu().double().numpy()
@@ -292,35 +296,46 @@ def intra_list_diversity(recommendations: Sequence[Sequence[int]], item_emb) -> 
         raise ValueError("item_emb contains NaN or inf")
     lists = _id_lists(recommendations, emb.shape[0], "intra_list_diversity")
     norms = np.linalg.norm(emb, axis=1)  # (num_items,)
-    values = []
-    for rec in lists:
+    values = np.full(len(lists), np.nan)
+    for n, rec in enumerate(lists):
         if len(rec) < 2:
             continue
         if (norms[rec] == 0).any():
             raise ValueError(f"item_emb has a zero row among items {rec}: cosine is undefined")
         unit = emb[rec] / norms[rec, None]  # (L, d)
         upper = np.triu_indices(len(rec), k=1)
-        values.append(float((1.0 - (unit @ unit.T)[upper]).mean()))
-    if not values:
+        values[n] = float((1.0 - (unit @ unit.T)[upper]).mean())
+    if per_list:
+        return values
+    if not np.isfinite(values).any():
         raise ValueError("intra_list_diversity: every list has fewer than 2 items")
-    return float(np.mean(values))
+    return float(np.nanmean(values))
 
 
-def novelty(recommendations: Sequence[Sequence[int]], item_popularity, num_users: int) -> float:
+def novelty(
+    recommendations: Sequence[Sequence[int]],
+    item_popularity,
+    num_users: int,
+    per_list: bool = False,
+) -> float | np.ndarray:
     """Mean self-information of recommended items, in bits.
 
     novelty(i) = −log2(pop_i / num_users), pop_i = number of (training) users who interacted
     with item i, so a 1-in-1024 item is worth 10 bits. Averaged within each list, then over
     lists. Items with pop_i = 0 have infinite novelty and raise ValueError: smooth the counts
-    first (e.g. pass item_popularity + 1 and num_users + 1).
+    first (e.g. pass item_popularity + 1 and num_users + 1). per_list=True returns each list's
+    mean instead, (num_lists,) with NaN for empty lists.
     """
     pop = np.asarray(item_popularity, dtype=float)
     if pop.ndim != 1:
         raise ValueError(f"item_popularity must be 1-D (num_items,), got shape {pop.shape}")
     if isinstance(num_users, bool) or not isinstance(num_users, numbers.Integral) or num_users <= 0:
         raise ValueError(f"novelty: num_users must be a positive int, got {num_users!r}")
-    lists = [rec for rec in _id_lists(recommendations, len(pop), "novelty") if rec]
+    all_lists = _id_lists(recommendations, len(pop), "novelty")
+    lists = [rec for rec in all_lists if rec]
     if not lists:
+        if per_list:
+            return np.full(len(all_lists), np.nan)
         raise ValueError("novelty: every list is empty")
     used = sorted(set().union(*lists))
     bad = [i for i in used if not 0 < pop[i] <= num_users]
@@ -330,7 +345,8 @@ def novelty(recommendations: Sequence[Sequence[int]], item_popularity, num_users
             f"items; items {bad[:5]} have {pop[bad[:5]].tolist()}"
         )
     info = -np.log2(pop / num_users, where=pop > 0, out=np.full_like(pop, np.inf))
-    return float(np.mean([info[rec].mean() for rec in lists]))
+    values = np.array([info[rec].mean() if rec else np.nan for rec in all_lists])
+    return values if per_list else float(np.nanmean(values))
 
 
 # --- averaging over users -------------------------------------------------------------------
@@ -364,6 +380,34 @@ def mean_metric(
     return (float(np.mean(kept)) if kept else math.nan), len(kept)
 
 
+def per_user_metrics(
+    ranked_lists: Sequence[Sequence[Hashable]],
+    relevant_lists: Sequence[Collection[Hashable]],
+    ks: Sequence[int] = (5, 10, 20),
+) -> dict[str, np.ndarray]:
+    """Every per-list metric at every k, for each user → {key: (num_users,) float64}.
+
+    Keys as in `evaluate_lists` ("recall@k", "precision@k", "hit_rate@k", "ndcg@k", "map@k",
+    "mrr"); a user without relevant items gets NaN everywhere (the metric is undefined).
+    The per-user values are what a bootstrap interval or a paired comparison needs.
+    """
+    ks = sorted({_check_k(k) for k in ks})
+    if not ks:
+        raise ValueError("ks must name at least one k")
+    pairs = _pairs(ranked_lists, relevant_lists)
+    out = {f"{name}@{k}": np.full(len(pairs), np.nan) for name in _AT_K for k in ks}
+    out["mrr"] = np.full(len(pairs), np.nan)
+    for u, (ranked, relevant) in enumerate(pairs):
+        hits, n_rel = _hits(ranked, relevant)
+        if n_rel == 0:
+            continue
+        for k in ks:
+            for name, formula in _AT_K.items():
+                out[f"{name}@{k}"][u] = formula(hits[:k], n_rel, k)
+        out["mrr"][u] = _first_hit_rr(hits)
+    return out
+
+
 def evaluate_lists(
     ranked_lists: Sequence[Sequence[Hashable]],
     relevant_lists: Sequence[Collection[Hashable]],
@@ -372,21 +416,12 @@ def evaluate_lists(
     """Every per-list metric at every k, averaged over users with at least one relevant item.
 
     Keys: "recall@k", "precision@k", "hit_rate@k", "ndcg@k", "map@k" for each k in ks, "mrr",
-    and "num_users" (how many users were averaged; metrics are NaN when it is 0).
+    and "num_users" (how many users were averaged; metrics are NaN when it is 0). The mean of
+    `per_user_metrics` over the users it defines.
     """
-    ks = sorted({_check_k(k) for k in ks})
-    if not ks:
-        raise ValueError("ks must name at least one k")
-    sums = {f"{name}@{k}": 0.0 for name in _AT_K for k in ks} | {"mrr": 0.0}
-    counted = 0
-    for ranked, relevant in _pairs(ranked_lists, relevant_lists):
-        hits, n_rel = _hits(ranked, relevant)
-        if n_rel == 0:
-            continue
-        counted += 1
-        for k in ks:
-            for name, formula in _AT_K.items():
-                sums[f"{name}@{k}"] += formula(hits[:k], n_rel, k)
-        sums["mrr"] += _first_hit_rr(hits)
-    means = {key: (float(total) / counted if counted else math.nan) for key, total in sums.items()}
+    values = per_user_metrics(ranked_lists, relevant_lists, ks)
+    counted = int(np.isfinite(values["mrr"]).sum())
+    means = {
+        key: (float(np.nanmean(v)) if counted else math.nan) for key, v in values.items()
+    }
     return means | {"num_users": float(counted)}

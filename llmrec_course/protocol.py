@@ -1,0 +1,267 @@
+"""The evaluation protocol: one rule for relevance, candidates and exclusions (notebook 02).
+
+Every number the course reports about ranking quality comes from here: `lrc.evaluate` and
+`lrc.compare` (the results tables), and `lrc.fit`'s early stopping (every trainable model, MF
+included). So a model is selected on exactly the quantity it is later judged by.
+
+- **exclusions** — a user's training rows (evaluating `valid`), or training and validation rows
+  (evaluating `test`): items the user already has are never recommended;
+- **relevance** — a user's rows in the evaluated split with value > RELEVANCE_THRESHOLD (0: any
+  click, purchase, play or rating), minus excluded items (re-buying a training item cannot be
+  predicted from a list that excludes it); users left with nothing relevant are not evaluated;
+- **candidates** — the whole catalogue minus exclusions (``"all"``), or a sampled evaluation:
+  each user's relevant items among n random candidates (cheap, but it can reorder models —
+  Krichene & Rendle, 2020);
+- **metrics per user** — `metrics.per_user_metrics` on the top-k lists; ``mrr`` from the rank of
+  the first relevant item in the *whole* candidate list (ties: lower index first, as `top_k`);
+- **uncertainty** — a metric is a mean over users, so it comes with a bootstrap interval over
+  users (`bootstrap_interval`); two models on the same users are compared by the interval of
+  their per-user *difference* (`paired_difference`), which is much tighter than comparing two
+  separate intervals because users who are easy for one model are easy for the other.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from . import metrics
+from .data.schema import ITEM_COL, USER_COL, VALUE_COL, RecData
+from .score import top_k
+
+__all__ = [
+    "METRIC_NAMES",
+    "RELEVANCE_THRESHOLD",
+    "RankLists",
+    "bootstrap_interval",
+    "exclusions",
+    "first_rank",
+    "paired_difference",
+    "parse_metric",
+    "rank_users",
+    "relevant_items",
+    "resample_weights",
+    "select_users",
+    "validation_metric",
+]
+
+RELEVANCE_THRESHOLD = 0.0
+METRIC_NAMES = ("recall", "precision", "hit_rate", "ndcg", "map")
+ScoreFn = Callable[[np.ndarray], np.ndarray | torch.Tensor]
+
+
+def parse_metric(metric: str) -> tuple[str, int | None]:
+    """ "ndcg@10" -> ("ndcg", 10); "mrr" -> ("mrr", None) (the whole candidate list)."""
+    if metric == "mrr":
+        return "mrr", None
+    name, _, k = metric.partition("@")
+    if name not in METRIC_NAMES or not k.isdigit() or int(k) < 1:
+        raise ValueError(
+            f"metric={metric!r}: use one of {', '.join(n + '@k' for n in METRIC_NAMES)} or 'mrr'"
+        )
+    return name, int(k)
+
+
+def _interaction_csr(data: RecData) -> sp.csr_matrix:
+    """(num_users, num_items) float32, 1 where the user has any row in `data`."""
+    frame = data.interactions
+    rows, cols = data.user_codes(frame[USER_COL]), data.item_codes(frame[ITEM_COL])
+    matrix = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+        shape=(data.num_users, data.num_items),
+    )
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    return matrix
+
+
+def exclusions(train: RecData, valid: RecData | None = None) -> sp.csr_matrix:
+    """Items never to recommend: training rows, plus validation rows when `valid` is given
+    (evaluating test) → csr (num_users, num_items), 1 = excluded."""
+    excluded = _interaction_csr(train)
+    if valid is not None:
+        excluded = ((excluded + _interaction_csr(valid)) > 0).astype(np.float32).tocsr()
+    return excluded
+
+
+def relevant_items(target: RecData, excluded: sp.csr_matrix) -> dict[int, np.ndarray]:
+    """user index -> sorted item indices of the user's relevant rows in `target` (value >
+    RELEVANCE_THRESHOLD) that are candidates (not `excluded`)."""
+    frame = target.interactions
+    frame = frame[frame[VALUE_COL] > RELEVANCE_THRESHOLD]
+    keys = np.unique(
+        target.user_codes(frame[USER_COL]) * np.int64(target.num_items)
+        + target.item_codes(frame[ITEM_COL])
+    )
+    users, items = keys // target.num_items, keys % target.num_items
+    keep = np.asarray(excluded[users, items]).ravel() == 0
+    users, items = users[keep], items[keep]
+    bounds = np.flatnonzero(np.r_[True, users[1:] != users[:-1], True])
+    return {int(users[a]): items[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)}
+
+
+def select_users(
+    relevant: dict[int, np.ndarray], max_users: int | None, rng: np.random.Generator
+) -> np.ndarray:
+    """The evaluated users (sorted): all users with a relevant item, or a seeded sample."""
+    users = np.array(sorted(relevant), dtype=np.int64)
+    if max_users is not None and max_users < len(users):
+        users = np.sort(rng.choice(users, size=max_users, replace=False))
+    return users
+
+
+def first_rank(scores: np.ndarray, relevant: np.ndarray) -> int:
+    """1-based rank of the best-ranked relevant item; ties go to the lower index (as top_k)."""
+    s_rel = scores[relevant]  # (m,)
+    greater = (scores[None, :] > s_rel[:, None]).sum(1)  # (m,)
+    before = np.arange(len(scores))[None, :] < relevant[:, None]  # (m, N)
+    ties_before = ((scores[None, :] == s_rel[:, None]) & before).sum(1)  # (m,)
+    return int((greater + ties_before).min()) + 1
+
+
+class RankLists(NamedTuple):
+    """What one ranking pass gives, per user in `users` order."""
+
+    lists: list[list[int]]  # top-k item indices
+    reciprocal_rank: np.ndarray  # (U,) 1 / rank of the first relevant item (NaN: none)
+    picked: dict[int, np.ndarray]  # user -> scores of the requested items (impressions)
+
+
+def _as_numpy(scores) -> np.ndarray:
+    if torch.is_tensor(scores):
+        scores = scores.detach().float().cpu().numpy()
+    return np.asarray(scores, dtype=np.float32)
+
+
+def rank_users(
+    score_users: ScoreFn,
+    users: np.ndarray,
+    relevant: dict[int, np.ndarray],
+    excluded: sp.csr_matrix,
+    k: int,
+    candidates: str | int = "all",
+    rng: np.random.Generator | None = None,
+    wanted: dict[int, np.ndarray] | None = None,
+    chunk: int | None = None,
+) -> RankLists:
+    """Top-k lists and first-relevant ranks of `users`, scored in chunks by `score_users`
+    (user indices (B,) -> scores (B, num_items)). Also keeps the scores of `wanted[u]`
+    (an impression's shown items) per user."""
+    num_items = excluded.shape[1]
+    chunk = chunk or max(1, min(1024, 2**24 // max(num_items, 1)))
+    rng = rng if rng is not None else np.random.default_rng(0)
+    lists, reciprocal, picked = [], [], {}
+    for start in range(0, len(users), chunk):
+        batch = users[start : start + chunk]
+        scores = _as_numpy(score_users(batch))  # (B, N)
+        if wanted is not None:
+            for row, u in enumerate(batch.tolist()):
+                if u in wanted:
+                    picked[u] = scores[row, wanted[u]].copy()
+        blocked = excluded[batch].toarray().astype(bool)  # (B, N)
+        if candidates != "all":
+            allowed = np.zeros_like(blocked)
+            for row, u in enumerate(batch.tolist()):
+                rel = relevant.get(u, np.empty(0, np.int64))
+                pool = np.setdiff1d(np.flatnonzero(~blocked[row]), rel)
+                take = rng.choice(pool, size=min(int(candidates), len(pool)), replace=False)
+                allowed[row, take] = True
+                allowed[row, rel] = True
+            blocked = ~allowed
+        idx, _ = top_k(torch.from_numpy(scores), k, exclude=sp.csr_matrix(blocked))  # (B, k)
+        scores = np.where(blocked, -np.inf, scores)  # for the first-relevant ranks below
+        for row, u in enumerate(batch.tolist()):
+            lists.append([i for i in idx[row].tolist() if i >= 0])
+            rel = relevant.get(u)
+            reciprocal.append(1.0 / first_rank(scores[row], rel) if rel is not None else math.nan)
+    return RankLists(lists, np.asarray(reciprocal, dtype=float), picked)
+
+
+def validation_metric(
+    score_users: ScoreFn,
+    valid: RecData,
+    seen: sp.csr_matrix,
+    metric: str = "ndcg@10",
+    max_users: int | None = None,
+    seed: int = 0,
+) -> float:
+    """One metric on a validation split under this protocol — the early-stopping signal.
+
+    score_users: user indices (B,) -> scores (B, num_items). seen: csr of training rows
+    (excluded). max_users: a seeded sample of at most this many users. NaN when no
+    validation user has a relevant item outside their training rows.
+    """
+    name, k = parse_metric(metric)
+    relevant = relevant_items(valid, seen)
+    if not relevant:
+        return math.nan
+    users = select_users(relevant, max_users, np.random.default_rng(seed))
+    ranked = rank_users(score_users, users, relevant, seen, k or 1)
+    if name == "mrr":
+        return float(np.mean(ranked.reciprocal_rank))
+    values = metrics.per_user_metrics(ranked.lists, [relevant[int(u)] for u in users], (k,))
+    return float(np.nanmean(values[f"{name}@{k}"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Uncertainty
+
+
+def resample_weights(num: int, n_boot: int = 1000, seed: int = 0) -> np.ndarray:
+    """(n_boot, num) float64: how often each of `num` units is drawn in each bootstrap sample
+    (num draws with replacement, so every row sums to num)."""
+    if num < 1:
+        raise ValueError("resample_weights: nothing to resample (num = 0)")
+    rng = np.random.default_rng(seed)
+    return rng.multinomial(num, np.full(num, 1.0 / num), size=n_boot).astype(np.float64)
+
+
+def _interval(samples: np.ndarray, level: float) -> tuple[float, float]:
+    samples = samples[np.isfinite(samples)]
+    if not len(samples):
+        return math.nan, math.nan
+    tail = (1.0 - level) / 2 * 100
+    lo, hi = np.percentile(samples, [tail, 100 - tail])
+    return float(lo), float(hi)
+
+
+def bootstrap_interval(
+    values: np.ndarray,
+    weights: np.ndarray | None = None,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of `values` (one per user; NaN = the user does
+    not count for this metric, e.g. a slice it is not in). `weights`: shared resampling weights
+    (`resample_weights`), so all metrics of a table use the same bootstrap samples."""
+    values = np.asarray(values, dtype=np.float64)
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    if weights is None:
+        weights = resample_weights(len(values), seed=seed)
+    counts = np.isfinite(values)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = (weights @ np.where(counts, values, 0.0)) / (weights @ counts)
+    return _interval(means, level)
+
+
+def paired_difference(
+    a: np.ndarray,
+    b: np.ndarray,
+    weights: np.ndarray | None = None,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """(mean of a − b, interval low, interval high) over users who count in both (a, b: one
+    value per user, the same users in the same order; NaN = does not count)."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"paired_difference needs the same users: shapes {a.shape}, {b.shape}")
+    diff = a - b  # NaN where either is NaN
+    mean = float(np.nanmean(diff)) if np.isfinite(diff).any() else math.nan
+    return (mean, *bootstrap_interval(diff, weights, level, seed))
