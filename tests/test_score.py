@@ -9,6 +9,8 @@ import torch
 
 import llmrec_course as lrc
 
+F64 = torch.float64
+
 
 def test_scores_by_hand():
     u = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
@@ -121,3 +123,81 @@ def test_user_profile_by_hand():
         lrc.user_profile(history, decay=0.5), torch.tensor([1.25 / 1.75, 1.5 / 1.75])
     )
     torch.testing.assert_close(lrc.user_profile(history, normalize=True).norm(), torch.tensor(1.0))
+
+
+# --- exclude as a dense mask, -inf scores, -1 padding ----------------------------------------
+
+SCORES = torch.tensor([[1.0, 3.0, 3.0, 2.0, 3.0], [0.0, 0.0, 0.0, 0.0, 0.0]])
+# Row 0 skips item 2, row 1 skips items 0 and 1 (as in test_top_k_ties_and_exclusions).
+MASK = np.array([[0, 0, 1, 0, 0], [1, 1, 0, 0, 0]], dtype=bool)
+WANT = [[1, 4, 3], [2, 3, 4]]  # by hand: row 0 is 3, 3, 2 at items 1, 4, 3; row 1 ties → index
+
+
+@pytest.mark.parametrize(
+    "exclude",
+    [
+        torch.from_numpy(MASK),
+        MASK,
+        MASK.astype(np.int64),
+        MASK.astype(np.float32),
+        torch.from_numpy(MASK).to(torch.uint8),
+        torch.from_numpy(MASK).double(),
+    ],
+    ids=["torch-bool", "numpy-bool", "numpy-int", "numpy-float", "torch-uint8", "torch-float"],
+)
+def test_top_k_reads_a_dense_mask_as_a_mask(exclude):
+    idx, val = lrc.top_k(SCORES, 3, exclude=exclude)
+    assert idx.tolist() == WANT
+    assert val.tolist() == [[3.0, 3.0, 2.0], [0.0, 0.0, 0.0]]
+    assert idx.tolist() == lrc.top_k(SCORES, 3, exclude=[[2], [0, 1]])[0].tolist()
+
+
+def test_top_k_dense_mask_of_a_single_row_and_all_excluded():
+    scores = torch.tensor([[0.2, 0.9, 0.5]])
+    idx, val = lrc.top_k(scores, 2, exclude=torch.tensor([[False, True, False]]))
+    assert idx.tolist() == [[2, 0]]
+    idx, val = lrc.top_k(scores, 2, exclude=np.ones((1, 3), dtype=bool))
+    assert idx.tolist() == [[-1, -1]] and torch.isneginf(val).all()
+
+
+@pytest.mark.parametrize(
+    ("exclude", "match"),
+    [
+        (np.array([[0, 2, 0, 0, 1], [0, 0, 0, 0, 0]]), r"values other than 0 and 1"),
+        (torch.tensor([[0.0, 0.5, 0, 0, 0], [0, 0, 0, 0, 0]]), r"values other than 0 and 1"),
+        (np.zeros((2, 4), dtype=bool), r"exclude is a bool mask of shape \(2, 4\)"),
+        (torch.zeros(3, 5, dtype=torch.bool), r"exclude is a bool mask of shape \(3, 5\)"),
+        (np.zeros((2, 3), dtype=np.float32), r"exclude\[0\] holds float32 values"),
+        ([[1.5], [0]], r"exclude\[0\] holds float64 values, not item indices"),
+        ([[True, False], [0]], r"exclude\[0\] holds bool values"),
+    ],
+)
+def test_top_k_refuses_ambiguous_or_bad_exclude(exclude, match):
+    with pytest.raises(ValueError, match=match):
+        lrc.top_k(SCORES, 2, exclude=exclude)
+
+
+def test_top_k_index_lists_may_hold_minus_one_padding():
+    # A previous top_k's output (padded with -1) is a valid exclude: skip what was shown.
+    shown = np.array([[2, -1], [0, 1]])  # (B, 2) ints: index lists, 2 per row (not (B, N))
+    for exclude in (shown, torch.from_numpy(shown), [[2, -1], [0, 1]], [[-1, 2, -1], [1, 0]]):
+        assert lrc.top_k(SCORES, 3, exclude=exclude)[0].tolist() == WANT
+    assert lrc.top_k(SCORES, 2, exclude=[[-1], [-1, -1]])[0].tolist() == [[1, 2], [0, 1]]
+    with pytest.raises(ValueError, match=r"exclude\[1\] holds item indices outside \[0, 5\)"):
+        lrc.top_k(SCORES, 2, exclude=[[0], [-2]])  # only -1 is padding
+
+
+def test_top_k_accepts_minus_inf_scores_and_never_returns_them():
+    # The idiom scores[seen] = -inf: row 0 keeps items 0 and 3, row 1 keeps nothing.
+    scores = torch.tensor([[0.5, 0.1, 0.9, 0.3], [0.0, 0.0, 0.0, 0.0]], dtype=torch.float64)
+    scores[torch.tensor([[False, True, True, False], [True, True, True, True]])] = float("-inf")
+    idx, val = lrc.top_k(scores, 3)
+    assert idx.tolist() == [[0, 3, -1], [-1, -1, -1]]
+    assert val[0, :2].tolist() == [0.5, 0.3] and torch.isneginf(val[0, 2]) and val.dtype == F64
+    # -inf and an exclude mask together; numpy input too
+    idx, _ = lrc.top_k(scores.numpy(), 2, exclude=[[0], []])
+    assert idx.tolist() == [[3, -1], [-1, -1]]
+    for bad in (float("nan"), float("inf")):
+        scores[0, 0] = bad
+        with pytest.raises(ValueError, match=r"scores contains NaN or \+inf \(first bad row: 0\)"):
+            lrc.top_k(scores, 1)
