@@ -5,6 +5,7 @@ Three scores between a user vector u and an item vector i (notebook 02):
   cosine     u·i / (‖u‖ ‖i‖)          — dot of the normalised vectors; ignores length
   euclidean  −‖u − i‖                 — negated so that larger is better, like the others
 
+Every result lives on the device of its inputs (a numpy array counts as a CPU tensor).
 Item index -1 means "no item": `top_k` pads with it, and `lrc.metrics` reads it that way.
 """
 
@@ -44,15 +45,28 @@ def _as_matrix(x, name: str, allow_neg_inf: bool = False) -> torch.Tensor:
     return x
 
 
+def _same_device(**tensors: torch.Tensor) -> torch.device:
+    (first_name, first), *rest = tensors.items()
+    for name, x in rest:
+        if x.device != first.device:
+            raise ValueError(
+                f"{first_name} is on {first.device} but {name} is on {x.device} (a numpy array "
+                f"is on the CPU); move both to one device"
+            )
+    return first.device
+
+
 def score(user_emb, item_emb, kind: str = "dot", batch_size: int = 1024) -> torch.Tensor:
     """Scores of every user against every item → (B, N); larger is better for every kind.
 
-    user_emb: (B, d) or (d,); item_emb: (N, d). Users are processed `batch_size` rows at a time,
-    so the intermediate memory stays O(batch_size · N) however large the catalogue.
+    user_emb: (B, d) or (d,); item_emb: (N, d), both on one device (the result's). Users are
+    processed `batch_size` rows at a time, so the intermediate memory stays O(batch_size · N)
+    however large the catalogue.
     """
     if kind not in SCORE_KINDS:
         raise ValueError(f"unknown score kind {kind!r}; choose one of {', '.join(SCORE_KINDS)}")
     user_emb, item_emb = _as_matrix(user_emb, "user_emb"), _as_matrix(item_emb, "item_emb")
+    device = _same_device(user_emb=user_emb, item_emb=item_emb)
     if user_emb.shape[1] != item_emb.shape[1]:
         raise ValueError(
             f"dimension mismatch: user_emb is {tuple(user_emb.shape)} but item_emb is "
@@ -66,7 +80,7 @@ def score(user_emb, item_emb, kind: str = "dot", batch_size: int = 1024) -> torc
         user_emb = torch.nn.functional.normalize(user_emb, dim=1)
         item_emb = torch.nn.functional.normalize(item_emb, dim=1)
     item_sq = (item_emb * item_emb).sum(1)  # (N,)
-    out = torch.empty(user_emb.shape[0], item_emb.shape[0], dtype=dtype)
+    out = torch.empty(user_emb.shape[0], item_emb.shape[0], dtype=dtype, device=device)
     for start in range(0, user_emb.shape[0], batch_size):
         u = user_emb[start : start + batch_size]  # (b, d)
         dots = u @ item_emb.T  # (b, N)
@@ -82,7 +96,7 @@ def _is_bool(x: np.ndarray | torch.Tensor) -> bool:
     return x.dtype == torch.bool if isinstance(x, torch.Tensor) else x.dtype == np.bool_
 
 
-def _dense_mask(exclude, shape: tuple[int, int]) -> torch.Tensor:
+def _dense_mask(exclude, shape: tuple[int, int], device: torch.device) -> torch.Tensor:
     """A (B, N) bool mask from a bool array/tensor, or a numeric one whose values are all 0/1."""
     mask = torch.from_numpy(exclude) if isinstance(exclude, np.ndarray) else exclude
     if tuple(mask.shape) != shape:
@@ -96,7 +110,7 @@ def _dense_mask(exclude, shape: tuple[int, int]) -> torch.Tensor:
                 "mask or index lists? Pass a bool mask, or index lists as a list of lists"
             )
         mask = mask != 0
-    return mask
+    return mask.to(device)
 
 
 def _index_rows(exclude, num_rows: int, num_items: int) -> tuple[np.ndarray, np.ndarray]:
@@ -129,8 +143,8 @@ def _index_rows(exclude, num_rows: int, num_items: int) -> tuple[np.ndarray, np.
     return np.concatenate(rows), np.concatenate(cols)
 
 
-def _exclusion_mask(exclude, shape: tuple[int, int]) -> torch.Tensor:
-    """The (B, N) bool mask of `top_k`'s `exclude` (forms: see `top_k`)."""
+def _exclusion_mask(exclude, shape: tuple[int, int], device: torch.device) -> torch.Tensor:
+    """The (B, N) bool mask of `top_k`'s `exclude`, on `device` (forms: see `top_k`)."""
     if hasattr(exclude, "tocoo"):  # scipy sparse: every stored non-zero is excluded
         if tuple(exclude.shape) != shape:
             raise ValueError(f"exclude has shape {exclude.shape} but scores are {shape}")
@@ -142,11 +156,11 @@ def _exclusion_mask(exclude, shape: tuple[int, int]) -> torch.Tensor:
         and exclude.ndim == 2
         and (_is_bool(exclude) or tuple(exclude.shape) == shape)
     ):
-        return _dense_mask(exclude, shape)
+        return _dense_mask(exclude, shape, device)
     else:
         rows, cols = _index_rows(exclude, *shape)
-    mask = torch.zeros(shape, dtype=torch.bool)
-    mask[torch.from_numpy(rows), torch.from_numpy(cols)] = True
+    mask = torch.zeros(shape, dtype=torch.bool, device=device)
+    mask[torch.from_numpy(rows).to(device), torch.from_numpy(cols).to(device)] = True
     return mask
 
 
@@ -156,6 +170,7 @@ def top_k(scores, k: int, exclude=None) -> tuple[torch.Tensor, torch.Tensor]:
     scores  # (B, N); an entry of -inf (`scores[seen] = -inf`) is never returned; NaN and +inf
     are errors. Ties go to the lower item index, always. A row with fewer than k items left is
     padded with index -1 (`PAD`, "no item") and value -inf; `lrc.metrics` reads -1 the same way.
+    Results are on scores' device.
 
     exclude: each row's items to skip (e.g. the items the user has already seen), as
       * ragged lists of item indices, one per row (a (B, m) integer array is m indices a row,
@@ -171,7 +186,7 @@ def top_k(scores, k: int, exclude=None) -> tuple[torch.Tensor, torch.Tensor]:
     k = int(k)
     num_rows, num_items = scores.shape
     if exclude is not None:
-        mask = _exclusion_mask(exclude, (num_rows, num_items))  # (B, N)
+        mask = _exclusion_mask(exclude, (num_rows, num_items), scores.device)  # (B, N)
         scores = scores.masked_fill(mask, float("-inf"))
     kk = min(k, num_items)
     # A stable descending sort keeps equal scores in index order: deterministic ties.
@@ -196,18 +211,22 @@ def user_profile(
     history_emb: (n, d), rows in time order (oldest first). The profile is the weighted mean
     Σ_j w_j e_j / Σ_j w_j with w_j = weights_j · decay^(n−1−j): `weights` (e.g. ratings or play
     counts) default to 1; `decay` in (0, 1] makes recent items count more (the newest has weight 1,
-    the one before `decay`, …). normalize=True returns a unit vector. Taught in notebook 02.
+    the one before `decay`, …). normalize=True returns a unit vector. The profile has
+    history_emb's dtype and device. Taught in notebook 02.
     """
     history_emb = _as_matrix(history_emb, "history_emb")
-    n, dtype = history_emb.shape[0], history_emb.dtype
+    n, dtype, device = history_emb.shape[0], history_emb.dtype, history_emb.device
     if n == 0:
         raise ValueError(
             "history_emb is empty: a user with no history has no profile "
             "(fall back to their profile text or to popularity)"
         )
-    w = torch.ones(n, dtype=dtype)
+    w = torch.ones(n, dtype=dtype, device=device)
     if weights is not None:
-        w = torch.as_tensor(np.asarray(weights, dtype=np.float64)).to(dtype)
+        if isinstance(weights, torch.Tensor):
+            w = weights.detach().to(device=device, dtype=dtype)
+        else:
+            w = torch.as_tensor(np.asarray(weights, dtype=np.float64), device=device).to(dtype)
         if w.shape != (n,):
             raise ValueError(f"weights has shape {tuple(w.shape)} but history_emb has {n} rows")
         if not torch.isfinite(w).all() or (w < 0).any():
@@ -215,7 +234,7 @@ def user_profile(
     if decay is not None:
         if not 0 < decay <= 1:
             raise ValueError(f"decay must be in (0, 1], got {decay}")
-        w = w * decay ** torch.arange(n - 1, -1, -1, dtype=dtype)
+        w = w * decay ** torch.arange(n - 1, -1, -1, dtype=dtype, device=device)
     if w.sum() <= 0:
         raise ValueError("weights sum to zero: no item counts towards the profile")
     profile = (w.unsqueeze(1) * history_emb).sum(0) / w.sum()  # (d,)

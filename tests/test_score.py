@@ -201,3 +201,99 @@ def test_top_k_accepts_minus_inf_scores_and_never_returns_them():
         scores[0, 0] = bad
         with pytest.raises(ValueError, match=r"scores contains NaN or \+inf \(first bad row: 0\)"):
             lrc.top_k(scores, 1)
+
+
+# --- device and dtype: everything is made where the inputs live -----------------------------
+
+_FACTORIES = {torch.zeros, torch.ones, torch.empty, torch.full, torch.arange, torch.tensor}
+_FACTORIES |= {torch.as_tensor, torch.eye}
+
+
+class _RecordFactories(torch.overrides.TorchFunctionMode):
+    """Records the `device=` of every tensor factory call (None when left to the default)."""
+
+    def __init__(self):
+        super().__init__()
+        self.devices = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func in _FACTORIES:
+            self.devices.append((func.__name__, kwargs.get("device")))
+        return func(*args, **kwargs)
+
+
+def test_new_tensors_are_made_on_the_inputs_device_and_keep_float64():
+    # On a CPU-only machine a tensor made without device= lands on the CPU too, so instead this
+    # checks that every tensor score / top_k / user_profile create is placed on the input's
+    # device explicitly (the CUDA tests below check the result itself on a GPU).
+    g = torch.Generator().manual_seed(0)
+    u, items = torch.randn(3, 4, generator=g, dtype=F64), torch.randn(6, 4, generator=g, dtype=F64)
+    mask = torch.zeros(3, 6, dtype=torch.bool)
+    mask[0, 1] = True
+    with _RecordFactories() as rec:
+        scores = lrc.score(u, items, "euclidean")
+        out = [lrc.top_k(scores, 8, exclude=ex) for ex in (None, [[1], [], [2, -1]], mask)]
+        out.append(lrc.top_k(scores, 8, exclude=sp.csr_matrix(mask.numpy())))
+        out.append(lrc.top_k(scores, 8, exclude=mask.numpy().astype(np.int64)))
+        profile = lrc.user_profile(items, weights=[1, 2, 3, 4, 5, 6], decay=0.5)
+    assert rec.devices, "nothing recorded: the check itself is broken"
+    assert all(dev is not None and torch.device(dev) == u.device for _, dev in rec.devices), (
+        rec.devices
+    )
+    assert scores.dtype == F64 and profile.dtype == F64
+    assert all(val.dtype == F64 and idx.dtype == torch.int64 for idx, val in out)
+    assert out[1][0][0, :5].tolist() == out[3][0][0, :5].tolist()  # same exclusion, 2 forms
+
+
+CUDA = torch.cuda.is_available()
+needs_cuda = pytest.mark.skipif(not CUDA, reason="needs a CUDA GPU; none on this machine")
+
+
+@pytest.mark.gpu
+@needs_cuda
+@pytest.mark.parametrize("kind", ["dot", "cosine", "euclidean"])
+def test_score_stays_on_cuda(kind):
+    g = torch.Generator().manual_seed(0)
+    u, items = torch.randn(5, 8, generator=g), torch.randn(40, 8, generator=g)
+    got = lrc.score(u.cuda(), items.cuda(), kind, batch_size=2)
+    assert got.device.type == "cuda" and got.dtype == torch.float32
+    torch.testing.assert_close(got.cpu(), lrc.score(u, items, kind), atol=1e-5, rtol=1e-5)
+    with pytest.raises(ValueError, match="user_emb is on cuda:0 but item_emb is on cpu"):
+        lrc.score(u.cuda(), items)
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_top_k_stays_on_cuda_with_every_exclude_form():
+    scores = SCORES.cuda()
+    forms = {
+        "ragged": [[2], [0, 1]],
+        "padded": np.array([[2, -1], [0, 1]]),
+        "padded-cuda": torch.tensor([[2, -1], [0, 1]], device="cuda"),
+        "sparse": sp.csr_matrix(MASK),
+        "numpy-bool": MASK,
+        "torch-bool-cuda": torch.from_numpy(MASK).cuda(),
+        "torch-bool-cpu": torch.from_numpy(MASK),
+        "numeric-cuda": torch.from_numpy(MASK).float().cuda(),
+    }
+    for name, exclude in forms.items():
+        idx, val = lrc.top_k(scores, 7, exclude=exclude)  # k > N: padded
+        assert idx.device.type == "cuda" and val.device.type == "cuda", name
+        assert idx[:, :3].tolist() == WANT and idx[:, 4:].eq(-1).all(), name
+    minus_inf = scores.clone()
+    minus_inf[0, 1] = float("-inf")
+    idx, _ = lrc.top_k(minus_inf, 2)
+    assert idx.device.type == "cuda" and idx.tolist() == [[2, 4], [0, 1]]
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_user_profile_stays_on_cuda():
+    history = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=F64, device="cuda")
+    got = lrc.user_profile(history, weights=[1, 2, 1], decay=0.5)
+    # weights 1·0.25, 2·0.5, 1·1 = 0.25, 1, 1 → (1.25, 2) / 2.25
+    assert got.device.type == "cuda" and got.dtype == F64
+    torch.testing.assert_close(got.cpu(), torch.tensor([1.25, 2.0], dtype=F64) / 2.25)
+    weights = torch.tensor([1.0, 2.0, 1.0], device="cuda")
+    assert lrc.user_profile(history, weights=weights).device.type == "cuda"
