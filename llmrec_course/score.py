@@ -72,8 +72,12 @@ def score(user_emb, item_emb, kind: str = "dot", batch_size: int = 1024) -> torc
             f"dimension mismatch: user_emb is {tuple(user_emb.shape)} but item_emb is "
             f"{tuple(item_emb.shape)}; both need the same d"
         )
-    if batch_size <= 0:
-        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, (int, np.integer))
+        or batch_size <= 0
+    ):
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     dtype = torch.promote_types(user_emb.dtype, item_emb.dtype)
     user_emb, item_emb = user_emb.to(dtype), item_emb.to(dtype)
     if kind == "cosine":
@@ -158,6 +162,8 @@ def _exclusion_mask(exclude, shape: tuple[int, int], device: torch.device) -> to
     ):
         return _dense_mask(exclude, shape, device)
     else:
+        if isinstance(exclude, torch.Tensor):  # (B, m) indices: one copy to the CPU, not B
+            exclude = exclude.detach().cpu().numpy()
         rows, cols = _index_rows(exclude, *shape)
     mask = torch.zeros(shape, dtype=torch.bool, device=device)
     mask[torch.from_numpy(rows).to(device), torch.from_numpy(cols).to(device)] = True

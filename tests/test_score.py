@@ -87,6 +87,16 @@ def test_top_k_matches_numpy_lexsort_on_random_ties():
             ValueError,
             "item_emb contains NaN or inf",
         ),
+        (
+            lambda: lrc.score(torch.ones(2, 3), torch.ones(4, 3), batch_size=2.5),
+            ValueError,
+            "batch_size must be a positive int, got 2.5",
+        ),
+        (
+            lambda: lrc.score(torch.ones(2, 3), torch.ones(4, 3), batch_size=0),
+            ValueError,
+            "batch_size must be a positive int, got 0",
+        ),
         (lambda: lrc.top_k(torch.ones(2, 3), 0), ValueError, "k must be a positive int"),
         (lambda: lrc.top_k(torch.ones(2, 3), -1), ValueError, "k must be a positive int"),
         (lambda: lrc.top_k(torch.ones(2, 3), 2.5), ValueError, "k must be a positive int"),
