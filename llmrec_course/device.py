@@ -48,11 +48,22 @@ def get_device(prefer: str | torch.device | None = "auto") -> torch.device:
     return device
 
 
+BF16_MIN_CAPABILITY = (8, 0)  # Ampere (A100, RTX 30xx) and later compute bf16 in hardware
+
+
 def amp_dtype(device: torch.device | str) -> torch.dtype | None:
-    """The mixed-precision dtype for `device`: bf16 on GPUs that support it, else fp16; None on CPU."""
+    """The mixed-precision dtype for `device`: bf16 or fp16 on a GPU, None on the CPU.
+
+    CUDA: bf16 on compute capability ≥ 8.0 (Ampere and later), else fp16 — with fp16 the trainer
+    scales the loss (GradScaler). `torch.cuda.is_bf16_supported()` is not asked: it also says
+    True where bf16 is only emulated, e.g. Colab's T4 (7.5), where it is slow. MPS: fp16.
+    """
     device = torch.device(device)
     if device.type == "cuda":
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        if not torch.cuda.is_available():
+            raise ValueError(f"amp_dtype: device={str(device)!r} but CUDA is not available here")
+        capability = tuple(torch.cuda.get_device_capability(device))
+        return torch.bfloat16 if capability >= BF16_MIN_CAPABILITY else torch.float16
     if device.type == "mps":
         return torch.float16
     return None

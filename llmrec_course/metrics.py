@@ -9,6 +9,10 @@ first (list, array or tensor of item ids), `relevant` the ids that user really i
 * `k` larger than the list: the whole list is used, but `precision_at_k` still divides by `k`
   (a list too short to fill k slots is penalised for the empty ones).
 * `k` must be a positive int; a repeated id in `ranked` is a ValueError (it would count twice).
+* The integer id -1 (`PAD`) means "no item": `lrc.top_k` pads a row with -1 when fewer than k
+  items are left. In `ranked` a -1 is an empty slot — it keeps its rank but is never a hit
+  and never a duplicate; in `relevant` and in the lists of `coverage`, `intra_list_diversity`
+  and `novelty` it is dropped. So -1 cannot be an item id.
 
 Taught in the evaluation notebook; MIND's impression metrics in the news notebook.
 """
@@ -22,6 +26,8 @@ from collections.abc import Callable, Collection, Hashable, Sequence
 import numpy as np
 import torch
 from scipy.stats import rankdata
+
+from .score import PAD
 
 __all__ = [
     "recall_at_k",
@@ -65,14 +71,25 @@ def _to_list(values, name: str) -> list:
     return list(values)
 
 
+def _is_pad(x) -> bool:
+    """True for the padding id -1 ("no item"), as an int of any kind (not True/False)."""
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool) and x == PAD
+
+
 def _hits(ranked, relevant) -> tuple[np.ndarray, int]:
-    """(hits  # (len(ranked),) bool, hits[r] = ranked[r] is relevant;  number of relevant ids)."""
+    """(hits  # (len(ranked),) bool, hits[r] = ranked[r] is relevant;  number of relevant ids).
+
+    A -1 in `ranked` is an empty slot (never a hit); a -1 in `relevant` is dropped.
+    """
     ranked = _to_list(ranked, "ranked")
-    if len(set(ranked)) != len(ranked):
-        dupes = sorted({str(x) for x in ranked if ranked.count(x) > 1})
+    items = [x for x in ranked if not _is_pad(x)]
+    if len(set(items)) != len(items):
+        dupes = sorted({str(x) for x in items if items.count(x) > 1})
         raise ValueError(f"ranked contains duplicate ids: {', '.join(dupes)}")
-    relevant = set(_to_list(relevant, "relevant"))
-    hits = np.fromiter((x in relevant for x in ranked), dtype=bool, count=len(ranked))
+    relevant = {x for x in _to_list(relevant, "relevant") if not _is_pad(x)}
+    hits = np.fromiter(
+        (not _is_pad(x) and x in relevant for x in ranked), dtype=bool, count=len(ranked)
+    )
     return hits, len(relevant)
 
 
@@ -255,12 +272,15 @@ def impression_metrics(
 
 
 def _id_lists(recommendations, num_items: int, func: str) -> list[list[int]]:
-    """Each user's list as ints, checked to lie in [0, num_items)."""
+    """Each user's list as ints, checked to lie in [0, num_items); -1 padding is dropped."""
     if isinstance(num_items, bool) or not isinstance(num_items, numbers.Integral) or num_items <= 0:
         raise ValueError(f"{func}: num_items must be a positive int, got {num_items!r}")
     if isinstance(recommendations, (torch.Tensor, np.ndarray)):
         recommendations = recommendations.tolist()
-    lists = [_to_list(rec, "recommendations[u]") for rec in recommendations]
+    lists = [
+        [x for x in _to_list(rec, "recommendations[u]") if not _is_pad(x)]
+        for rec in recommendations
+    ]
     if not lists:
         raise ValueError(f"{func}: recommendations is empty")
     for u, rec in enumerate(lists):

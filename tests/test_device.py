@@ -50,3 +50,34 @@ def test_autocast_on_cuda_uses_half_precision():
     with lrc.autocast("cuda"):
         x = torch.ones(4, 4, device="cuda") @ torch.ones(4, 4, device="cuda")
     assert x.dtype in (torch.float16, torch.bfloat16)
+
+
+@pytest.mark.parametrize(
+    ("capability", "bf16_supported", "want"),
+    [
+        ((7, 5), True, torch.float16),  # Colab's T4: is_bf16_supported counts emulation
+        ((7, 0), False, torch.float16),  # V100
+        ((8, 0), True, torch.bfloat16),  # A100
+        ((8, 6), True, torch.bfloat16),  # RTX 30xx
+        ((9, 0), True, torch.bfloat16),  # H100
+    ],
+)
+def test_amp_dtype_follows_compute_capability(monkeypatch, capability, bf16_supported, want):
+    asked = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(
+        torch.cuda, "get_device_capability", lambda device=None: asked.append(device) or capability
+    )
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: bf16_supported)
+    assert lrc.device.amp_dtype("cuda") == want
+    assert lrc.device.amp_dtype(torch.device("cuda", 0)) == want
+    assert torch.device(asked[-1]) == torch.device("cuda", 0)  # the device asked about
+
+
+def test_amp_dtype_without_a_gpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert lrc.device.amp_dtype("cpu") is None
+    assert lrc.device.amp_dtype(torch.device("cpu")) is None
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        lrc.device.amp_dtype("cuda")

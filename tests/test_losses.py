@@ -43,28 +43,42 @@ def _split(name: str, args: tuple[torch.Tensor, ...]):
 
 # --- closed-form gradients == autograd ------------------------------------------------------
 
+SHAPES = [(1, 1), (1, 5), (2, 3), (7, 4), (16, 32)]  # (batch, dim) for mse / bce / bpr
+SOFTMAX_SHAPES = [(1, 3), (2, 2), (8, 5), (32, 16)]
+TEMPERATURES = [0.05, 0.5, 1.0, 3.0]
 
-@pytest.mark.parametrize("name", ["mse", "bce", "bpr"])
-@pytest.mark.parametrize("batch,dim", [(1, 1), (1, 5), (2, 3), (7, 4), (16, 32)])
-def test_pointwise_and_pairwise_grads_match_autograd(name, batch, dim):
+
+def _case(name: str, batch: int, dim: int, temperature: float = 1.0):
+    """(all arguments of GRADS[name], embedding arguments, the rest) of one gradient test."""
+    if name == "softmax":
+        args = _inputs("softmax", batch, dim, seed=batch + dim)
+        return (*args, temperature), args, (temperature,)
     args = _inputs(name, batch, dim, seed=batch * 100 + dim)
     embs, rest = _split(name, args)
+    return args, embs, rest
+
+
+def _assert_grads_match_autograd(name: str, batch: int, dim: int, temperature: float = 1.0):
+    """The comparison of every gradient test: losses.GRADS[name] == autograd, to 1e-10."""
+    args, embs, rest = _case(name, batch, dim, temperature)
     closed = losses.GRADS[name](*args)
     auto = _autograd(losses.LOSSES[name], embs, *rest)
     assert len(closed) == len(embs)
     for got, want in zip(closed, auto, strict=True):
         assert got.shape == want.shape
-        assert torch.allclose(got, want, rtol=1e-10, atol=1e-12)
+        assert torch.allclose(got, want, rtol=1e-10, atol=1e-12), (name, batch, dim)
 
 
-@pytest.mark.parametrize("temperature", [0.05, 0.5, 1.0, 3.0])
-@pytest.mark.parametrize("batch,dim", [(1, 3), (2, 2), (8, 5), (32, 16)])
+@pytest.mark.parametrize("name", ["mse", "bce", "bpr"])
+@pytest.mark.parametrize("batch,dim", SHAPES)
+def test_pointwise_and_pairwise_grads_match_autograd(name, batch, dim):
+    _assert_grads_match_autograd(name, batch, dim)
+
+
+@pytest.mark.parametrize("temperature", TEMPERATURES)
+@pytest.mark.parametrize("batch,dim", SOFTMAX_SHAPES)
 def test_softmax_grads_match_autograd(batch, dim, temperature):
-    user, item = _inputs("softmax", batch, dim, seed=batch + dim)
-    d_user, d_item = losses.softmax_grad(user, item, temperature)
-    want_user, want_item = _autograd(losses.softmax, (user, item), temperature)
-    assert torch.allclose(d_user, want_user, rtol=1e-10, atol=1e-12)
-    assert torch.allclose(d_item, want_item, rtol=1e-10, atol=1e-12)
+    _assert_grads_match_autograd("softmax", batch, dim, temperature)
 
 
 def test_softmax_batch_of_one_has_zero_gradient():
@@ -74,12 +88,65 @@ def test_softmax_batch_of_one_has_zero_gradient():
     assert all(torch.count_nonzero(g) == 0 for g in losses.softmax_grad(user, item))
 
 
-def test_a_wrong_gradient_is_caught():
-    # Forgetting ℓ' = 2(ŷ − y)'s factor 2 must fail the comparison used above.
-    user, item, target = _inputs("mse", 4, 3)
-    d_user, _ = losses.mse_grad(user, item, target)
-    want_user, _ = _autograd(losses.mse, (user, item), target)
-    assert not torch.allclose(d_user / 2, want_user, rtol=1e-10, atol=1e-12)
+# Plausible wrong closed forms (each a one-token slip in the derivation).
+def _mse_grad_without_2(user, item, target):  # ℓ' = ŷ − y instead of 2(ŷ − y)
+    coef = (losses._dot(user, item) - target) / user.shape[0]
+    return coef[:, None] * item, coef[:, None] * user
+
+
+def _bce_grad_without_sigmoid(user, item, target):  # ℓ' = ŷ − y instead of σ(ŷ) − y
+    coef = (losses._dot(user, item) - target) / user.shape[0]
+    return coef[:, None] * item, coef[:, None] * user
+
+
+def _bpr_grad_wrong_sign(user, pos, neg):  # ℓ' = +σ(−x) instead of −σ(−x)
+    coef = torch.sigmoid(-(losses._dot(user, pos) - losses._dot(user, neg))) / user.shape[0]
+    return coef[:, None] * (pos - neg), coef[:, None] * user, -coef[:, None] * user
+
+
+def _bpr_grad_neg_sign(user, pos, neg):  # dNeg with the sign of dPos
+    d_user, d_pos, d_neg = losses.bpr_grad(user, pos, neg)
+    return d_user, d_pos, -d_neg
+
+
+def _softmax_grad_without_identity(user, item, temperature=1.0):  # P/(Bτ): positive not subtracted
+    g = torch.softmax(user @ item.T / temperature, dim=1) / (user.shape[0] * temperature)
+    return g @ item, g.T @ user
+
+
+def _softmax_grad_without_temperature(user, item, temperature=1.0):  # (P − Id)/B: no 1/τ
+    probs = torch.softmax(user @ item.T / temperature, dim=1)
+    g = (probs - torch.eye(user.shape[0], dtype=user.dtype)) / user.shape[0]
+    return g @ item, g.T @ user
+
+
+WRONG_GRADS = [
+    ("mse", _mse_grad_without_2),
+    ("bce", _bce_grad_without_sigmoid),
+    ("bpr", _bpr_grad_wrong_sign),
+    ("bpr", _bpr_grad_neg_sign),
+    ("softmax", _softmax_grad_without_identity),
+    ("softmax", _softmax_grad_without_temperature),
+]
+
+
+@pytest.mark.parametrize(("name", "wrong"), WRONG_GRADS, ids=[w.__name__ for _, w in WRONG_GRADS])
+def test_a_wrong_gradient_is_caught(monkeypatch, name, wrong):
+    # Swap the closed form for a wrong one: the comparison the tests above use must fail on
+    # every case they run (but τ = 1, where forgetting 1/τ changes nothing).
+    monkeypatch.setitem(losses.GRADS, name, wrong)
+    if name == "softmax":
+        cases = [(b, d, t) for b, d in SOFTMAX_SHAPES for t in TEMPERATURES]
+        if wrong is _softmax_grad_without_temperature:
+            cases = [c for c in cases if c[2] != 1.0 and c[0] > 1]  # B = 1: both are 0
+    else:
+        cases = SHAPES
+    for case in cases:
+        with pytest.raises(AssertionError):
+            _assert_grads_match_autograd(name, *case)
+    monkeypatch.undo()
+    for case in cases:  # and the right closed form passes the same cases
+        _assert_grads_match_autograd(name, *case)
 
 
 @pytest.mark.parametrize("name", ["mse", "bce", "bpr", "softmax"])

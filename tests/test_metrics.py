@@ -339,3 +339,70 @@ def test_evaluate_lists_takes_a_top_k_tensor():
     assert got["mrr"] == pytest.approx(2 / 3)
     with pytest.raises(ValueError, match="k must be a positive int"):
         M.evaluate_lists(top_k, [{0}, {0}], ks=(0,))
+
+
+# --- -1 padding from top_k means "no item" ---------------------------------------------------
+
+
+def test_minus_one_padding_is_an_empty_slot():
+    # top_k pads with -1 when fewer than k items are left: [3, 1, -1, -1] is the list [3, 1].
+    # relevant = {1, 7}: one hit, at rank 2.
+    ranked = [3, 1, -1, -1]
+    assert M.recall_at_k(ranked, {1, 7}, 4) == pytest.approx(1 / 2)
+    assert M.precision_at_k(ranked, {1, 7}, 4) == pytest.approx(1 / 4)  # still divides by k
+    assert M.hit_rate_at_k(ranked, {1, 7}, 4) == 1.0
+    # DCG = 1/log2(3); IDCG = 1 + 1/log2(3) (two relevant items fit in k = 4).
+    assert M.ndcg_at_k(ranked, {1, 7}, 4) == pytest.approx((1 / LOG2_3) / (1 + 1 / LOG2_3))
+    assert M.map_at_k(ranked, {1, 7}, 4) == pytest.approx((1 / 2) / 2)  # P@2 / min(4, 2)
+    assert M.mrr(ranked, {1, 7}) == 0.5
+    for func in (M.recall_at_k, M.precision_at_k, M.ndcg_at_k, M.map_at_k):
+        assert func(np.array(ranked), {1, 7}, 4) == func([3, 1], {1, 7}, 4)
+    # an all-padding row recommends nothing: a miss, not an error
+    assert M.recall_at_k([-1, -1, -1], {1}, 3) == 0.0 and M.mrr(torch.tensor([-1, -1]), {1}) == 0
+    # a -1 inside the list keeps its rank empty: the hit is at rank 2
+    assert M.mrr([-1, 5], {5}) == 0.5
+    assert M.ndcg_at_k([-1, 5], {5}, 2) == pytest.approx(1 / LOG2_3)
+    # -1 in relevant is padding too, never an item to find
+    assert M.recall_at_k([3, 1], [1, -1, -1], 2) == 1.0
+    assert math.isnan(M.recall_at_k([3, 1], [-1, -1], 2))
+    # only -1 is padding: real duplicates are still an error
+    with pytest.raises(ValueError, match="duplicate ids: 3"):
+        M.recall_at_k([3, 3, -1, -1], {1}, 4)
+    with pytest.raises(ValueError, match="duplicate ids: -2"):
+        M.recall_at_k([-2, -2], {1}, 2)
+
+
+def test_evaluate_lists_takes_a_padded_top_k_tensor():
+    # Rows as lrc.top_k gives them when the user had only 2, 1 and 0 items left.
+    top_k = torch.tensor([[4, 2, -1], [0, -1, -1], [-1, -1, -1]])
+    relevant = [{2}, {0, 9}, {5}]
+    got = M.evaluate_lists(top_k, relevant, ks=(1, 3))
+    # hits: user 0 at rank 2, user 1 at rank 1 (one of two relevant), user 2 nothing.
+    assert got["num_users"] == 3.0
+    assert got["hit_rate@1"] == pytest.approx(1 / 3)
+    assert got["recall@3"] == pytest.approx((1 + 1 / 2 + 0) / 3)
+    assert got["precision@3"] == pytest.approx((1 / 3 + 1 / 3 + 0) / 3)
+    assert got["mrr"] == pytest.approx((1 / 2 + 1 + 0) / 3)
+    stripped = [[4, 2], [0], []]
+    assert got == pytest.approx(M.evaluate_lists(stripped, relevant, ks=(1, 3)))
+    assert M.mean_metric(M.ndcg_at_k, top_k, relevant, 3) == pytest.approx(
+        M.mean_metric(M.ndcg_at_k, stripped, relevant, 3)
+    )
+
+
+def test_catalogue_metrics_skip_minus_one_padding():
+    padded = torch.tensor([[0, 1, -1], [1, 2, -1], [-1, -1, -1]])
+    # coverage: items {0, 1, 2} of 10, as without the padding
+    assert M.coverage(padded, num_items=10) == pytest.approx(0.3)
+    assert M.coverage([[0, -1], [-1]], num_items=3) == pytest.approx(1 / 3)
+    # novelty: num_users = 8, pop = [8, 4, 1] → [0, 1, 3] bits; lists [0, 1] → 0.5 and
+    # [1, 2] → 2; the empty third list is skipped: (0.5 + 2)/2 = 1.25.
+    assert M.novelty(padded, [8, 4, 1], num_users=8) == pytest.approx(1.25)
+    # diversity: e0 = [1, 0], e1 = [0, 1], e2 = [1, 1]; [0, 1] → 1, [1, 2] → 1 − 1/√2.
+    emb = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    want = (1 + (1 - 1 / math.sqrt(2))) / 2
+    assert M.intra_list_diversity(padded, emb) == pytest.approx(want)
+    with pytest.raises(ValueError, match=r"outside 0..2: \[-2\]"):
+        M.coverage([[0, -2]], num_items=3)  # only -1 is padding
+    with pytest.raises(ValueError, match="every list is empty"):
+        M.novelty([[-1, -1]], [1, 1], num_users=2)

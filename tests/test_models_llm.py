@@ -235,13 +235,79 @@ def test_zero_shot_minilm_hiking_user_gets_the_tent(minilm):
 
 
 def test_two_tower_learns_planted_text_preference(tiny_bert, split):
+    # `planted`: user u loves topic u % 4 (profile "love <topic>", history of that topic's
+    # items); item "i<c><t>" has topic c. Each user has 2 training items, so 4 of the 22 unseen
+    # items are of their topic: a random top-4 holds 4/22 = 0.18 of them.
     train, valid, _ = split
-    model = TwoTower(
-        tiny_bert, finetune="full", proj_dim=16, user_tower="both", config=config(num_epochs=5)
-    ).fit(train, valid)
+    users = [f"u{u}" for u in range(16)]
+
+    def planted_share(model) -> float:
+        """Mean over users of the share of their top 4 unseen items that are of their topic."""
+        recs = model.recommend(users, k=4)
+        assert len(recs) == 4 * len(users)
+        topic = recs["item_id"].str[1].astype(int) == recs["user_id"].str[1:].astype(int) % 4
+        return float(topic.groupby(recs["user_id"]).mean().mean())
+
+    def two_tower(**kw):
+        return TwoTower(
+            tiny_bert, finetune="full", proj_dim=16, user_tower="both", config=config(**kw)
+        ).fit(train, valid)
+
+    untrained = planted_share(two_tower(num_epochs=1, lr_encoder=0.0, lr_head=0.0))
+    model = two_tower(num_epochs=5)
     losses = model.history_.epoch_loss
     assert len(losses) == 5 and losses[-1] < 0.85 * losses[0]
     assert all(s is not None for s in model.history_.epoch_score)
+    trained = planted_share(model)
+    assert trained >= 0.9, trained  # nearly every top 4 is the user's topic (1.0 when written)
+    assert trained >= untrained + 0.25, (untrained, trained)  # it was 0.47 before training
+
+
+def _histories_by_time(train) -> dict[int, list[int]]:
+    """Each user's training items, oldest first, recomputed from the interactions table."""
+    frame = train.interactions.sort_values("timestamp")
+    users, items = train.user_codes(frame["user_id"]), train.item_codes(frame["item_id"])
+    out: dict[int, list[int]] = {}
+    for u, i in zip(users.tolist(), items.tolist()):
+        out.setdefault(u, []).append(i)
+    return out
+
+
+class _GotBatches(Exception):
+    """Raised by `_record_batches` once the first epoch's batches are built: no training."""
+
+
+def _record_batches(monkeypatch, cls) -> list:
+    """Patch cls.training_batches to keep (model._pairs, batches), then stop the fit."""
+    original, calls = cls.training_batches, []
+
+    def recording(self, train, config, epoch):
+        calls.append((self._pairs, original(self, train, config, epoch)))
+        raise _GotBatches
+
+    monkeypatch.setattr(cls, "training_batches", recording)
+    return calls
+
+
+def test_two_tower_history_leaves_out_the_training_target(tiny_bert, monkeypatch):
+    # 4 training items per user, max_history = 2: for a pair (u, i) the history part of the
+    # user tower must be u's last 2 items other than i — never i itself.
+    train, _, _ = lrc.data.leave_last_out(planted(per_user=6))
+    calls = _record_batches(monkeypatch, TwoTower)
+    model = TwoTower(tiny_bert, finetune="frozen", proj_dim=8, max_history=2, config=config())
+    with pytest.raises(_GotBatches):
+        model.fit(train)
+    history = _histories_by_time(train)
+    assert {len(h) for h in history.values()} == {4}
+    ((_, batches),) = calls
+    rows = 0
+    for batch in batches:
+        for u, target, hist in zip(batch["users"], batch["items"], batch["hist"]):
+            assert target in history[u]  # a training pair: the target IS in u's history
+            want = [i for i in history[u] if i != target][-2:]
+            assert hist.tolist() == want, (u, target)
+            rows += 1
+    assert rows == 4 * 16  # every training pair was checked
 
 
 @pytest.mark.parametrize("loss", ["softmax", "bpr", "bce"])
@@ -396,6 +462,43 @@ def test_cross_encoder_trains_reranks_top_block_and_round_trips(tiny_bert, tmp_p
     loaded = Recommender.load(path)
     assert isinstance(loaded.base, Popularity)
     np.testing.assert_array_equal(loaded.score(users), scores)
+
+
+def test_cross_encoder_user_text_leaves_out_the_training_target(tiny_bert, monkeypatch):
+    # For a training pair (u, i) the "Recently: ..." text must list u's latest items other than
+    # i (most recent first, max_history_items of them) — the target's title never appears.
+    train, _, _ = lrc.data.leave_last_out(planted(per_user=6))
+    calls = _record_batches(monkeypatch, CrossEncoderRanker)
+    model = CrossEncoderRanker(
+        tiny_bert,
+        base=Popularity().fit(train),
+        num_candidates=3,
+        num_neg=1,
+        user_source="history",
+        max_history_items=2,
+        config=config(),
+    )
+    with pytest.raises(_GotBatches):
+        model.fit(train)
+    titles = train.items["title"].tolist()
+    history = _histories_by_time(train)
+    (((users, items, texts), batches),) = calls
+    assert len(users) == 4 * 16
+    for u, target, text in zip(users.tolist(), items.tolist(), texts):
+        want = [titles[i] for i in reversed(history[u]) if i != target][:2]
+        assert text == "Recently: " + "; ".join(want), (u, target)
+        assert titles[target] not in text.removeprefix("Recently: ").split("; ")
+    item_of = {text: i for i, text in enumerate(train.item_text())}
+    positives = 0
+    for batch in batches:  # what the model is trained on: no positive pair quotes its item
+        for text, item_text, label in zip(
+            batch["user_texts"], batch["item_texts"], batch["labels"]
+        ):
+            if label == 1:
+                title = titles[item_of[item_text]]
+                assert title not in text.removeprefix("Recently: ").split("; ")
+                positives += 1
+    assert positives == 4 * 16
 
 
 def test_cross_encoder_hard_negatives_come_from_the_base_candidates(tiny_bert):

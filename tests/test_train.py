@@ -99,12 +99,42 @@ def test_warmup_linear_by_hand():
 
 
 def test_scheduler_drives_recorded_lrs():
-    # 8 examples, batch 2 -> 4 steps/epoch, 2 epochs -> 8 steps, warmup 2.
-    model = Toy()
-    hist = fit(model, None, cfg(num_epochs=2, batch_size=2, warmup_steps=2))
-    expected = [1e-2 * warmup_linear(s, 2, 8) for s in range(8)]
-    assert hist.step_lr["encoder"] == pytest.approx(expected)
-    assert hist.step_lr["head"] == pytest.approx([10 * e for e in expected])
+    # 4 batches an epoch, 2 epochs → T = 8 optimizer steps, warm-up W = 2. By hand:
+    # s < 2: (s + 1)/3 → 1/3, 2/3;  s ≥ 2: (8 − s)/6 → 1, 5/6, 2/3, 1/2, 1/3, 1/6.
+    multipliers = [1 / 3, 2 / 3, 1, 5 / 6, 2 / 3, 1 / 2, 1 / 3, 1 / 6]
+
+    class ConstantGradient:
+        """Loss = a + b: every step both gradients are exactly 1. AdamW's first and second
+        moments then give m̂/√v̂ = 1, so each step moves a parameter by lr/(1 + eps): the
+        parameters' path reveals the lr the optimizer really used at every step."""
+
+        def __init__(self):
+            self.module = torch.nn.ParameterDict(
+                {
+                    "a": torch.nn.Parameter(torch.zeros(1, dtype=torch.float64)),
+                    "b": torch.nn.Parameter(torch.zeros(1, dtype=torch.float64)),
+                }
+            )
+            self.seen = []  # (a, b) at every call of training_loss, i.e. before each step
+
+        def training_batches(self, data, config, epoch):
+            return [{"x": torch.zeros(1)} for _ in range(4)]
+
+        def training_loss(self, batch):
+            self.seen.append([self.module["a"].item(), self.module["b"].item()])
+            return self.module["a"].sum() + self.module["b"].sum()
+
+        def parameter_groups(self, config):
+            return T.parameter_groups(config, [self.module["a"]], [self.module["b"]])
+
+    model = ConstantGradient()
+    hist = fit(model, None, cfg(num_epochs=2, warmup_steps=2, weight_decay=0.0))
+    assert hist.step_lr["encoder"] == pytest.approx([1e-2 * m for m in multipliers])
+    assert hist.step_lr["head"] == pytest.approx([1e-1 * m for m in multipliers])
+    path = np.array(model.seen + [[model.module["a"].item(), model.module["b"].item()]])
+    used = -np.diff(path, axis=0)  # (8, 2): how far each step moved a (encoder) and b (head)
+    assert used[:, 0] == pytest.approx([1e-2 * m for m in multipliers], rel=1e-6)
+    assert used[:, 1] == pytest.approx([1e-1 * m for m in multipliers], rel=1e-6)
 
 
 # --- optimizer ----------------------------------------------------------------------------------
