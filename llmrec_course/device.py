@@ -1,20 +1,21 @@
 """Where tensors live and how runs are made repeatable.
 
 `get_device()` picks cuda > mps > cpu; `autocast(device)` turns on mixed precision on a GPU and is
-a no-op on the CPU; `seed_everything(seed)` seeds Python, NumPy and PyTorch. Nothing here runs on
-import: notebooks call these in a visible cell (notebook 01).
+a no-op on the CPU; `seed_everything(seed)` seeds Python, NumPy and PyTorch — the learner's call,
+in a visible notebook cell (notebook 01). Nothing here runs on import. The package itself never
+reseeds the global generators: where it needs repeatable randomness (initialising heads, dropout
+while training) it uses `torch_seed`, which restores the caller's generator state afterwards.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 
 import numpy as np
 import torch
 
-__all__ = ["get_device", "autocast", "amp_dtype", "seed_everything"]
+__all__ = ["get_device", "autocast", "amp_dtype", "seed_everything", "torch_seed"]
 
 
 def get_device(prefer: str | torch.device | None = "auto") -> torch.device:
@@ -87,13 +88,37 @@ def seed_everything(seed: int) -> int:
 
     The same seed gives the same numbers on the CPU. GPU kernels may still differ in the last
     bits unless deterministic algorithms are enabled, which this does not force (it is slow).
+    Python's string hashing (set and dict order of strings) is fixed only by ``PYTHONHASHSEED``
+    set *before* the interpreter starts, so this does not touch it; the course's code never
+    depends on that order.
     """
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
     return seed
+
+
+@contextlib.contextmanager
+def torch_seed(seed: int, device: torch.device | str | None = None):
+    """A block in which torch's generator starts from `seed` (on the CPU, and on `device` when
+    it is a CUDA device); on exit the caller's generator state is restored, so the block is
+    repeatable and leaves no trace in the learner's random numbers.
+
+    >>> with torch_seed(0):
+    ...     a = torch.rand(2)
+    >>> with torch_seed(0):
+    ...     b = torch.rand(2)
+    >>> bool((a == b).all())
+    True
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    device = torch.device(device) if device is not None else torch.device("cpu")
+    cuda = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):
+        torch.manual_seed(seed)  # also seeds every CUDA device's generator (restored on exit)
+        yield

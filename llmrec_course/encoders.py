@@ -40,7 +40,7 @@ from pathlib import Path
 import torch
 
 from .cache import cache_root
-from .device import amp_dtype, get_device
+from .device import amp_dtype, get_device, torch_seed
 from .embed import TextEncoder
 
 __all__ = [
@@ -531,13 +531,6 @@ _TINY_CORPUS = [
 ]
 
 
-def _seeded(seed: int, build, *args):
-    """`build(*args)` with torch's RNG seeded inside a fork: the caller's RNG state is untouched."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return build(*args)
-
-
 def _tiny_folder(kind: str, seed: int, root: Path) -> Path:
     """Build (once) a tiny random BERT or GPT-2 with a tokenizer trained locally; returns its folder."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
@@ -591,7 +584,8 @@ def _tiny_folder(kind: str, seed: int, root: Path) -> Path:
                 max_position_embeddings=256,
                 pad_token_id=vocab["[PAD]"],
             )
-            model = _seeded(seed, BertModel, config)
+            with torch_seed(seed):
+                model = BertModel(config)
         elif kind == "gpt2":
             alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
             vocab = {t: i for i, t in enumerate(["<|endoftext|>"] + alphabet)}
@@ -625,7 +619,8 @@ def _tiny_folder(kind: str, seed: int, root: Path) -> Path:
                 bos_token_id=0,
                 eos_token_id=0,
             )
-            model = _seeded(seed, GPT2Model, config)
+            with torch_seed(seed):
+                model = GPT2Model(config)
         else:
             raise ValueError(f"kind must be 'bert' or 'gpt2', got {kind!r}")
         model.save_pretrained(tmp, safe_serialization=True)

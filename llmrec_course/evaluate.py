@@ -1,18 +1,15 @@
 """One evaluation harness for every model, so their numbers can be compared (notebook 03).
 
-    table = lrc.compare([Popularity(), ItemKNN()], split)       # fits nothing: fit first
-    print(lrc.to_markdown(table))
+    table = lrc.compare([Popularity(), ItemKNN()], split)   # fits nothing: fit the models first
+    print(lrc.to_markdown(table, columns=["ndcg@10", "recall@10"]))
 
-Protocol (the same for every model):
-- relevant items of a user = their positive rows (value > 0; news: clicks) in the evaluated split;
-- candidates = the whole catalogue minus the user's training rows (for split="test" also their
-  validation rows). A relevant item that is not a candidate (e.g. bought again) is dropped from
-  the relevant set; users left with no relevant item are not evaluated;
-- candidates=<int n>: sampled evaluation instead — each user's relevant items ranked among n
-  random candidates (seeded). Cheap, but it can reorder models (Krichene & Rendle, 2020);
-- ranking metrics from `metrics.evaluate_lists` on the top-max(ks) lists, except `mrr`, which
-  uses the rank of the first relevant item in the *whole* candidate list (ties: lower index
-  first, as in `top_k`).
+The protocol — relevance, candidates, exclusions, per-user metrics, intervals — is
+`lrc.protocol`'s, the same one early stopping uses. Every metric comes with a 95 % bootstrap
+interval (columns ``<metric>_lo`` / ``<metric>_hi``): over users for the per-user metrics (the
+ranking metrics, mrr, the cold-start and sparse-user slices, diversity, novelty, coverage), over
+impressions for MIND's impression metrics. `compare` adds, for each model against a reference
+model, the paired per-user difference of each ranking metric and its interval
+(``<metric>_diff``, ``_diff_lo``, ``_diff_hi``): the honest answer to "is B better than A here?".
 """
 
 from __future__ import annotations
@@ -21,22 +18,20 @@ import math
 import time
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-import torch
 
-from . import metrics
+from . import metrics, protocol
 from .data.schema import IMPRESSION_COL, ITEM_COL, USER_COL, VALUE_COL, RecData
-from .models.base import Recommender, _binary_csr
-from .score import top_k
+from .models.base import Recommender
 
 __all__ = [
     "evaluate",
     "compare",
     "to_markdown",
-    "validation_ndcg",
     "text_item_embedding",
     "SLICE_K",
     "CATALOG_K",
@@ -70,72 +65,6 @@ def text_item_embedding(data: RecData, dim: int = 64, seed: int = 0) -> np.ndarr
     return TruncatedSVD(components, random_state=seed).fit_transform(tfidf)
 
 
-def _relevant(target: RecData, excluded: sp.csr_matrix) -> dict[int, np.ndarray]:
-    """user index -> sorted item indices of positive target rows that are candidates."""
-    frame = target.interactions
-    frame = frame[frame[VALUE_COL] > 0]
-    users = target.user_codes(frame[USER_COL])
-    items = target.item_codes(frame[ITEM_COL])
-    keys = np.unique(users * target.num_items + items)
-    users, items = keys // target.num_items, keys % target.num_items
-    keep = np.asarray(excluded[users, items]).ravel() == 0
-    users, items = users[keep], items[keep]
-    bounds = np.flatnonzero(np.r_[True, users[1:] != users[:-1], True])
-    return {int(users[a]): items[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)}
-
-
-def _first_rank(scores: np.ndarray, relevant: np.ndarray) -> int:
-    """1-based rank of the best-ranked relevant item; ties go to the lower index (as top_k)."""
-    s_rel = scores[relevant]  # (m,)
-    greater = (scores[None, :] > s_rel[:, None]).sum(1)  # (m,)
-    before = np.arange(len(scores))[None, :] < relevant[:, None]  # (m, N)
-    ties_before = ((scores[None, :] == s_rel[:, None]) & before).sum(1)  # (m,)
-    return int((greater + ties_before).min()) + 1
-
-
-def _rank_pass(
-    model: Recommender,
-    user_idx: np.ndarray,
-    relevant: dict[int, np.ndarray],
-    excluded: sp.csr_matrix,
-    k: int,
-    candidates: str | int,
-    rng: np.random.Generator,
-    wanted: dict[int, np.ndarray] | None = None,
-) -> tuple[list[list[int]], list[float], dict[int, np.ndarray]]:
-    """Top-k lists and first-relevant ranks for `user_idx`, in chunks of users.
-
-    Also returns the scores of the items in `wanted[u]` (impression candidates) per user.
-    """
-    lists, reciprocal, picked = [], [], {}
-    num_items = model.num_items
-    chunk = max(1, min(1024, 2**24 // max(num_items, 1)))
-    for start in range(0, len(user_idx), chunk):
-        users = user_idx[start : start + chunk]
-        scores = model.score_indices(users)  # (B, N)
-        if wanted is not None:
-            for row, u in enumerate(users.tolist()):
-                if u in wanted:
-                    picked[u] = scores[row, wanted[u]].copy()
-        blocked = excluded[users].toarray().astype(bool)  # (B, N)
-        if candidates != "all":
-            allowed = np.zeros_like(blocked)
-            for row, u in enumerate(users.tolist()):
-                pool = np.flatnonzero(~blocked[row])
-                pool = np.setdiff1d(pool, relevant.get(u, np.empty(0, np.int64)))
-                take = rng.choice(pool, size=min(int(candidates), len(pool)), replace=False)
-                allowed[row, take] = True
-                allowed[row, relevant.get(u, [])] = True
-            blocked = ~allowed
-        idx, _ = top_k(torch.from_numpy(scores), k, exclude=sp.csr_matrix(blocked))  # (B, k)
-        scores = np.where(blocked, -np.inf, scores)  # for the first-relevant ranks below
-        for row, u in enumerate(users.tolist()):
-            lists.append([i for i in idx[row].tolist() if i >= 0])
-            rel = relevant.get(u)
-            reciprocal.append(1.0 / _first_rank(scores[row], rel) if rel is not None else math.nan)
-    return lists, reciprocal, picked
-
-
 def _impressions(target: RecData) -> pd.DataFrame:
     """Rows of `target` that belong to an impression, with user/item indices and 0/1 labels."""
     if IMPRESSION_COL not in target.interactions:
@@ -146,48 +75,57 @@ def _impressions(target: RecData) -> pd.DataFrame:
             "imp": frame[IMPRESSION_COL].to_numpy(),
             "u": target.user_codes(frame[USER_COL]),
             "i": target.item_codes(frame[ITEM_COL]),
-            "y": (frame[VALUE_COL].to_numpy(dtype=float) > 0).astype(int),
+            "y": (frame[VALUE_COL].to_numpy(dtype=float) > protocol.RELEVANCE_THRESHOLD).astype(
+                int
+            ),
         }
     )
 
 
-def _slice(lists, relevant_lists, users_mask, suffix: str) -> dict[str, float]:
-    chosen = [i for i, m in enumerate(users_mask) if m]
-    res = metrics.evaluate_lists(
-        [lists[i] for i in chosen] or [[]], [relevant_lists[i] for i in chosen] or [[]], (SLICE_K,)
-    )
-    return {
-        f"ndcg@{SLICE_K}_{suffix}": res[f"ndcg@{SLICE_K}"],
-        f"recall@{SLICE_K}_{suffix}": res[f"recall@{SLICE_K}"],
-        f"num_users_{suffix}": int(res["num_users"]),
-    }
+class Evaluation(NamedTuple):
+    """One model on one split: the table row, and the per-unit values behind it."""
+
+    row: dict[str, float]
+    users: np.ndarray  # (U,) evaluated user indices
+    per_user: dict[str, np.ndarray]  # metric -> (U,) values, NaN = the user does not count
+    per_impression: dict[str, np.ndarray]  # metric -> (I,) values (impression data only)
+    top: list[list[int]]  # (U,) top-CATALOG_K lists, for coverage
+    num_items: int
 
 
-def evaluate(
+def _per_impression(imps: pd.DataFrame, picked: dict[int, np.ndarray]) -> dict[str, np.ndarray]:
+    """MIND's metrics of each impression's shown items, scored by the model (NaN where one is
+    undefined: single-class impressions have no AUC, click-less ones no MRR / nDCG)."""
+    position = imps.groupby("u").cumcount().to_numpy()  # row's place in wanted[u]
+    names = {"auc": "group_auc", "mrr": "imp_mrr", "ndcg@5": "imp_ndcg@5", "ndcg@10": "imp_ndcg@10"}
+    out: dict[str, list[float]] = {name: [] for name in names.values()}
+    for _, rows in imps.assign(_k=position).groupby("imp", sort=False):
+        labels = [rows["y"].to_numpy()]
+        scores = [picked[int(rows["u"].iloc[0])][rows["_k"].to_numpy()]]
+        for key, fn in (
+            ("group_auc", metrics.group_auc),
+            ("imp_mrr", metrics.impression_mrr),
+            ("imp_ndcg@5", lambda y, s: metrics.impression_ndcg_at_k(y, s, 5)),
+            ("imp_ndcg@10", lambda y, s: metrics.impression_ndcg_at_k(y, s, 10)),
+        ):
+            try:
+                out[key].append(fn(labels, scores))
+            except ValueError:  # undefined for this impression
+                out[key].append(math.nan)
+    return {key: np.asarray(values, dtype=float) for key, values in out.items()}
+
+
+def _evaluation(
     model: Recommender,
     data,
-    split: str = "test",
-    ks: Sequence[int] = (5, 10, 20),
-    candidates: str | int = "all",
-    sparse_user_max: int = 3,
-    max_users: int | None = None,
-    seed: int = 0,
-    item_emb=None,
-) -> pd.DataFrame:
-    """Evaluate a fitted `model` on `data` (a `Split`) → a one-row DataFrame indexed by model.name.
-
-    Columns: recall@k, ndcg@k, hit_rate@k, map@k for each k; mrr (whole list); for impression
-    data group_auc, imp_mrr, imp_ndcg@5, imp_ndcg@10, num_impressions (the model's scores of
-    each impression's shown items, `metrics.impression_metrics`); coverage@10, diversity@10
-    (intra-list diversity with `item_emb`, default `text_item_embedding(train)`), novelty@10
-    (bits, popularity = training users with a positive row, +1 smoothed); cold-start slice
-    (relevant items with no training row: ndcg@10_cold, recall@10_cold, num_users_cold);
-    sparse-user slice (users with ≤ sparse_user_max positive training items: ..._sparse);
-    num_users, fit_seconds (NaN if unknown), eval_seconds.
-
-    Errors: RuntimeError for an unfitted model; ValueError "mismatched data between fit and
-    evaluate" for another catalogue; ValueError naming the split when it is empty.
-    """
+    split: str,
+    ks: Sequence[int],
+    candidates: str | int,
+    sparse_user_max: int,
+    max_users: int | None,
+    seed: int,
+    item_emb,
+) -> Evaluation:
     start = time.perf_counter()
     train, valid, test = _split_parts(data)
     if split not in ("valid", "test"):
@@ -207,144 +145,284 @@ def evaluate(
     if target.num_interactions == 0:
         raise ValueError(f"evaluate: the {split} split of {target.name!r} has no interactions")
 
-    excluded = _binary_csr(train, positive_only=False)
-    if split == "test":
-        excluded = ((excluded + _binary_csr(valid, positive_only=False)) > 0).astype(np.float32)
-    relevant = _relevant(target, excluded)
+    excluded = protocol.exclusions(train, valid if split == "test" else None)
+    relevant = protocol.relevant_items(target, excluded)
     if not relevant:
         raise ValueError(
             f"evaluate: no user of the {split} split of {target.name!r} has a positive item "
             "outside their training history"
         )
     rng = np.random.default_rng(seed)
-    user_idx = np.array(sorted(relevant), dtype=np.int64)
-    if max_users is not None and max_users < len(user_idx):
-        user_idx = np.sort(rng.choice(user_idx, size=max_users, replace=False))
+    users = protocol.select_users(relevant, max_users, rng)
 
     imps = _impressions(target)
     if len(imps) and max_users is not None:
-        imps = imps[np.isin(imps["u"].to_numpy(), user_idx)]
+        imps = imps[np.isin(imps["u"].to_numpy(), users)]
     wanted = {int(u): g["i"].to_numpy() for u, g in imps.groupby("u")} if len(imps) else None
-    all_users = np.union1d(user_idx, np.array(sorted(wanted or {}), dtype=np.int64))
+    all_users = np.union1d(users, np.array(sorted(wanted or {}), dtype=np.int64))
     k_max = max(max(ks), SLICE_K, CATALOG_K)
-    lists_all, rr_all, picked = _rank_pass(
-        model, all_users, relevant, excluded, k_max, candidates, rng, wanted
+    ranked = protocol.rank_users(
+        model.score_indices, all_users, relevant, excluded, k_max, candidates, rng, wanted
     )
-    in_rank = np.isin(all_users, user_idx)
-    lists = [lst for lst, m in zip(lists_all, in_rank, strict=True) if m]
-    rr = [r for r, m in zip(rr_all, in_rank, strict=True) if m]
-    rel_lists = [relevant[int(u)].tolist() for u in user_idx]
+    in_rank = np.isin(all_users, users)
+    lists = [lst for lst, m in zip(ranked.lists, in_rank, strict=True) if m]
+    rel_lists = [relevant[int(u)].tolist() for u in users]
 
-    row: dict[str, float] = {}
-    res = metrics.evaluate_lists(lists, rel_lists, ks)
+    per_user: dict[str, np.ndarray] = {}
+    values = metrics.per_user_metrics(lists, rel_lists, sorted(set(ks) | {SLICE_K}))
     for name in _RANK_METRICS:
         for k in ks:
-            row[f"{name}@{k}"] = res[f"{name}@{k}"]
-    row["mrr"] = float(np.mean(rr))
-
-    if wanted is not None:
-        row.update(_impression_row(imps, picked))
+            per_user[f"{name}@{k}"] = values[f"{name}@{k}"]
+    per_user["mrr"] = ranked.reciprocal_rank[in_rank]
 
     top = [lst[:CATALOG_K] for lst in lists]
-    row.update(_catalog_row(top, train, item_emb, seed))
+    per_user.update(_catalog_per_user(top, model, train, item_emb, seed))
 
     train_rows = np.bincount(train.item_codes(), minlength=train.num_items)  # (N,)
     cold_rel = [[i for i in rel if train_rows[i] == 0] for rel in rel_lists]
-    row.update(_slice(lists, cold_rel, [len(c) > 0 for c in cold_rel], "cold"))
-    history = np.diff(_binary_csr(train, positive_only=True).indptr)  # (num_users,)
-    row.update(_slice(lists, rel_lists, history[user_idx] <= sparse_user_max, "sparse"))
+    cold = metrics.per_user_metrics(lists, cold_rel, (SLICE_K,))  # NaN: no cold relevant item
+    history = np.diff(model.positives_.indptr)  # (num_users,) positive training items
+    sparse = history[users] <= sparse_user_max
+    for metric in (f"ndcg@{SLICE_K}", f"recall@{SLICE_K}"):
+        per_user[f"{metric}_cold"] = cold[metric]
+        per_user[f"{metric}_sparse"] = np.where(sparse, values[metric], np.nan)
 
-    row["num_users"] = len(user_idx)
+    row: dict[str, float] = {key: _mean(v) for key, v in per_user.items()}
+    row[f"coverage@{CATALOG_K}"] = _coverage(top, train.num_items)
+    row["num_users_cold"] = int(np.isfinite(per_user[f"ndcg@{SLICE_K}_cold"]).sum())
+    row["num_users_sparse"] = int(sparse.sum())
+    per_impression: dict[str, np.ndarray] = {}
+    if wanted is not None:
+        per_impression = _per_impression(imps, ranked.picked)
+        row.update({key: _mean(v) for key, v in per_impression.items()})
+        row["num_impressions"] = len(next(iter(per_impression.values())))
+        if all(math.isnan(row[key]) for key in per_impression):
+            warnings.warn(
+                "evaluate: impression metrics undefined for every impression", stacklevel=3
+            )
+    row["num_users"] = len(users)
     row["fit_seconds"] = float(getattr(model, "fit_seconds_", math.nan))
     row["eval_seconds"] = time.perf_counter() - start
-    return pd.DataFrame([row], index=pd.Index([model.name], name="model"))
+    return Evaluation(row, users, per_user, per_impression, top, train.num_items)
 
 
-def _impression_row(imps: pd.DataFrame, picked: dict[int, np.ndarray]) -> dict[str, float]:
-    """MIND metrics from each impression's shown items, scored by the model."""
-    position = imps.groupby("u").cumcount().to_numpy()  # row's place in wanted[u]
-    labels, scores = [], []
-    for _, rows in imps.assign(_k=position).groupby("imp", sort=False):
-        labels.append(rows["y"].to_numpy())
-        scores.append(picked[int(rows["u"].iloc[0])][rows["_k"].to_numpy()])
-    out = {"num_impressions": len(labels)}
-    names = {"auc": "group_auc", "mrr": "imp_mrr", "ndcg@5": "imp_ndcg@5", "ndcg@10": "imp_ndcg@10"}
-    try:
-        values = metrics.impression_metrics(labels, scores)
-    except ValueError as err:  # e.g. every impression has a single class
-        warnings.warn(f"evaluate: impression metrics undefined ({err})", stacklevel=3)
-        values = dict.fromkeys(names, math.nan)
-    return out | {names[key]: float(value) for key, value in values.items()}
+def _mean(values: np.ndarray) -> float:
+    return float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
 
 
-def _catalog_row(top: list[list[int]], train: RecData, item_emb, seed: int) -> dict[str, float]:
-    """coverage, diversity and novelty of the top-CATALOG_K lists."""
+def _coverage(top: list[list[int]], num_items: int) -> float:
     lists = [lst for lst in top if lst]
-    out = {f"coverage@{CATALOG_K}": math.nan, f"diversity@{CATALOG_K}": math.nan}
-    out[f"novelty@{CATALOG_K}"] = math.nan
-    if not lists:
+    return metrics.coverage(lists, num_items) if lists else math.nan
+
+
+def _catalog_per_user(
+    top: list[list[int]], model: Recommender, train: RecData, item_emb, seed: int
+) -> dict:
+    """Per-list diversity and novelty of the top-CATALOG_K lists (NaN: undefined for a list)."""
+    nan = np.full(len(top), np.nan)
+    out = {f"diversity@{CATALOG_K}": nan.copy(), f"novelty@{CATALOG_K}": nan.copy()}
+    if not any(top):
         return out
-    out[f"coverage@{CATALOG_K}"] = metrics.coverage(lists, train.num_items)
     emb = text_item_embedding(train, seed=seed) if item_emb is None else item_emb
     try:
-        out[f"diversity@{CATALOG_K}"] = metrics.intra_list_diversity(lists, emb)
-    except ValueError as err:  # a zero embedding row (empty text) or only 1-item lists
-        warnings.warn(f"evaluate: diversity undefined ({err})", stacklevel=3)
-    pop = np.asarray(_binary_csr(train, positive_only=True).sum(0)).ravel()  # (N,)
-    out[f"novelty@{CATALOG_K}"] = metrics.novelty(lists, pop + 1.0, train.num_users + 1)
+        out[f"diversity@{CATALOG_K}"] = metrics.intra_list_diversity(top, emb, per_list=True)
+    except ValueError as err:  # a zero embedding row (an item with empty text)
+        warnings.warn(f"evaluate: diversity undefined ({err})", stacklevel=4)
+    pop = model.popularity_scores().astype(np.float64) + 1.0  # users with a positive row, +1
+    out[f"novelty@{CATALOG_K}"] = metrics.novelty(top, pop, train.num_users + 1, per_list=True)
     return out
 
 
+def _coverage_interval(
+    top: list[list[int]], num_items: int, weights: np.ndarray, level: float
+) -> tuple[float, float]:
+    """Bootstrap interval of catalogue coverage: the users' lists resampled with `weights`."""
+    rows = np.repeat(np.arange(len(top)), [len(t) for t in top])
+    cols = np.fromiter((i for t in top for i in t), dtype=np.int64, count=len(rows))
+    incidence = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(top), num_items))
+    covered = []
+    for start in range(0, len(weights), 100):
+        counts = incidence.T @ weights[start : start + 100].T  # (N, b) how often each item shows
+        covered.append((np.asarray(counts) > 0).sum(0) / num_items)
+    return protocol._interval(np.concatenate(covered), level)
+
+
+def _intervals(result: Evaluation, n_boot: int, level: float, seed: int) -> dict[str, float]:
+    """``<metric>_lo`` / ``<metric>_hi`` for every metric of `result`."""
+    out: dict[str, float] = {}
+    weights = protocol.resample_weights(len(result.users), n_boot, seed)
+    for key, values in result.per_user.items():
+        out[f"{key}_lo"], out[f"{key}_hi"] = protocol.bootstrap_interval(values, weights, level)
+    if any(result.top):
+        key = f"coverage@{CATALOG_K}"
+        out[f"{key}_lo"], out[f"{key}_hi"] = _coverage_interval(
+            result.top, result.num_items, weights, level
+        )
+    if result.per_impression:
+        num = len(next(iter(result.per_impression.values())))
+        imp_weights = protocol.resample_weights(num, n_boot, seed)
+        for key, values in result.per_impression.items():
+            out[f"{key}_lo"], out[f"{key}_hi"] = protocol.bootstrap_interval(
+                values, imp_weights, level
+            )
+    return out
+
+
+def evaluate(
+    model: Recommender,
+    data,
+    split: str = "test",
+    ks: Sequence[int] = (5, 10, 20),
+    candidates: str | int = "all",
+    sparse_user_max: int = 3,
+    max_users: int | None = None,
+    seed: int = 0,
+    item_emb=None,
+    ci: float | None = 0.95,
+    n_boot: int = 1000,
+) -> pd.DataFrame:
+    """Evaluate a fitted `model` on `data` (a `Split`) → a one-row DataFrame indexed by model.name.
+
+    Columns: recall@k, ndcg@k, hit_rate@k, map@k for each k; mrr (whole list); for impression
+    data group_auc, imp_mrr, imp_ndcg@5, imp_ndcg@10, num_impressions (the model's scores of
+    each impression's shown items); coverage@10, diversity@10 (intra-list diversity with
+    `item_emb`, default `text_item_embedding(train)`), novelty@10 (bits, popularity = training
+    users with a positive row, +1 smoothed); cold-start slice (relevant items with no training
+    row: ndcg@10_cold, recall@10_cold, num_users_cold); sparse-user slice (users with ≤
+    sparse_user_max positive training items: ..._sparse); num_users, fit_seconds (NaN if
+    unknown), eval_seconds. With `ci` (the level, default 0.95; None: none), every metric also
+    gets ``<metric>_lo`` and ``<metric>_hi``: a percentile bootstrap interval from `n_boot`
+    resamples of the users (of the impressions, for the impression metrics), seeded by `seed`.
+
+    Errors: RuntimeError for an unfitted model; ValueError "mismatched data between fit and
+    evaluate" for another catalogue; ValueError naming the split when it is empty.
+    """
+    result = _evaluation(
+        model, data, split, ks, candidates, sparse_user_max, max_users, seed, item_emb
+    )
+    row = dict(result.row)
+    if ci is not None:
+        row.update(_intervals(result, _check_n_boot(n_boot), ci, seed))
+    return pd.DataFrame([row], index=pd.Index([model.name], name="model"))
+
+
+def _check_n_boot(n_boot) -> int:
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int) or n_boot < 10:
+        raise ValueError(f"n_boot must be an int >= 10, got {n_boot!r}")
+    return n_boot
+
+
+def paired_metrics(ks: Sequence[int]) -> list[str]:
+    """The metrics `compare` reports paired differences for: the ranking metrics and mrr."""
+    return [f"{name}@{k}" for name in _RANK_METRICS for k in sorted(set(ks))] + ["mrr"]
+
+
 def compare(
-    models: Sequence[Recommender] | Mapping[str, Recommender], data, **kwargs
+    models: Sequence[Recommender] | Mapping[str, Recommender],
+    data,
+    reference: str | int = 0,
+    **kwargs,
 ) -> pd.DataFrame:
     """`evaluate` each fitted model on the same data → one DataFrame, a row per model.
 
     `models` may be a dict label -> model (labels replace `model.name`). The default diversity
-    embedding is computed once and shared. kwargs go to `evaluate`.
+    embedding is computed once and shared. `reference`: the label (or position) of the model
+    the others are compared with: for each ranking metric m (and mrr) a row gets ``m_diff`` =
+    its mean per-user difference to the reference on the same users, and ``m_diff_lo`` /
+    ``m_diff_hi``, the bootstrap interval of that difference (an interval that excludes 0 is a
+    difference this evaluation can see; the reference's own row holds NaN there). kwargs go to
+    `evaluate` (split, ks, candidates, max_users, seed, ci, n_boot, ...).
     """
     items = list(models.items()) if isinstance(models, Mapping) else [(None, m) for m in models]
     if not items:
         raise ValueError("compare needs at least one model")
-    if kwargs.get("item_emb") is None:
+    labels = [label if label is not None else model.name for label, model in items]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"compare: two models share a name in {labels}; pass a dict of labels")
+    if isinstance(reference, str):
+        if reference not in labels:
+            raise ValueError(f"compare reference={reference!r} is not one of {labels}")
+        reference = labels.index(reference)
+    if not isinstance(reference, int) or not -len(items) <= reference < len(items):
+        raise ValueError(f"compare reference={reference!r}: a label or a position in the list")
+    ci, n_boot = kwargs.pop("ci", 0.95), kwargs.pop("n_boot", 1000)
+    options = {
+        "split": "test",
+        "ks": (5, 10, 20),
+        "candidates": "all",
+        "sparse_user_max": 3,
+        "max_users": None,
+        "seed": 0,
+        "item_emb": None,
+    }
+    unknown = sorted(set(kwargs) - set(options))
+    if unknown:
+        raise TypeError(
+            f"compare got unexpected options {unknown}; evaluate takes {sorted(options)}"
+        )
+    options.update(kwargs)
+    if options["item_emb"] is None:
         train, _, _ = _split_parts(data)
-        kwargs["item_emb"] = text_item_embedding(train, seed=kwargs.get("seed", 0))
-    frames = []
-    for label, model in items:
-        frame = evaluate(model, data, **kwargs)
-        if label is not None:
-            frame.index = pd.Index([label], name="model")
-        frames.append(frame)
-    return pd.concat(frames)
+        options["item_emb"] = text_item_embedding(train, seed=options["seed"])
+    results = [_evaluation(model, data, **options) for _, model in items]
+    rows = []
+    ref = results[reference]
+    weights = protocol.resample_weights(len(ref.users), _check_n_boot(n_boot), options["seed"])
+    for n, result in enumerate(results):
+        row = dict(result.row)
+        if ci is not None:
+            row.update(_intervals(result, n_boot, ci, options["seed"]))
+            if len(results) > 1:
+                row.update(
+                    _paired(result, ref, n == reference % len(results), weights, ci, options)
+                )
+        rows.append(row)
+    return pd.DataFrame(rows, index=pd.Index(labels, name="model"))
 
 
-def to_markdown(frame: pd.DataFrame, digits: int = 4, columns: Sequence[str] | None = None) -> str:
-    """A GitHub markdown table of `frame` (index first), floats rounded to `digits`."""
-    if columns is not None:
-        frame = frame[list(columns)]
+def _paired(result, ref, is_reference, weights, level, options) -> dict[str, float]:
+    if not np.array_equal(result.users, ref.users):
+        raise RuntimeError("compare: the models were evaluated on different users")
+    out = {}
+    for metric in paired_metrics(options["ks"]):
+        if is_reference:
+            diff = (math.nan, math.nan, math.nan)
+        else:
+            diff = protocol.paired_difference(
+                result.per_user[metric], ref.per_user[metric], weights, level
+            )
+        out[f"{metric}_diff"], out[f"{metric}_diff_lo"], out[f"{metric}_diff_hi"] = diff
+    return out
+
+
+def to_markdown(
+    frame: pd.DataFrame,
+    digits: int = 4,
+    columns: Sequence[str] | None = None,
+    intervals: bool = True,
+) -> str:
+    """A GitHub markdown table of `frame` (index first), floats rounded to `digits`.
+
+    intervals=True writes a column that has ``_lo`` / ``_hi`` siblings in `frame` as
+    ``value [lo, hi]``."""
+    shown = list(frame.columns) if columns is None else list(columns)
+    missing = [c for c in shown if c not in frame.columns]
+    if missing:
+        raise KeyError(f"to_markdown: no column(s) {missing} in the table")
 
     def fmt(value) -> str:
         if isinstance(value, (float, np.floating)):
             return "nan" if math.isnan(value) else f"{value:.{digits}f}"
         return str(value)
 
-    header = [frame.index.name or ""] + [str(c) for c in frame.columns]
-    rows = [
-        [str(idx)] + [fmt(v) for v in values]
-        for idx, values in zip(frame.index, frame.to_numpy(dtype=object), strict=True)
-    ]
+    def cell(index, column) -> str:
+        text = fmt(frame.at[index, column])
+        lo, hi = f"{column}_lo", f"{column}_hi"
+        if intervals and lo in frame.columns and hi in frame.columns:
+            text += f" [{fmt(frame.at[index, lo])}, {fmt(frame.at[index, hi])}]"
+        return text
+
+    header = [frame.index.name or ""] + [str(c) for c in shown]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    lines += ["| " + " | ".join([str(i)] + [cell(i, c) for c in shown]) + " |" for i in frame.index]
     return "\n".join(lines)
-
-
-def validation_ndcg(
-    model: Recommender, valid: RecData, k: int = 10, max_users: int | None = 2000, seed: int = 0
-) -> float:
-    """Mean NDCG@k on `valid` with the fitted training rows (`model.seen_`) excluded — the
-    early-stopping signal for trainers (`lrc.train.ranking_metric`, the one implementation). At
-    most `max_users` users (seeded sample). NaN when no valid user has a positive item outside
-    their training rows."""
-    from .train import ranking_metric
-
-    return ranking_metric(model.score_indices, valid, model.seen_, f"ndcg@{k}", max_users, seed)

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
+    "NonFiniteError",
     "mse",
     "bce",
     "bpr",
@@ -34,6 +35,11 @@ __all__ = [
 
 
 # --- input checks ---------------------------------------------------------------------------
+
+
+class NonFiniteError(FloatingPointError, ValueError):
+    """An input of a loss is NaN or inf. A ValueError (bad input) and a FloatingPointError (a
+    training blow-up, which `lrc.fit` reports with its step and epoch)."""
 
 
 def _check_tensors(func: str, ndim: int, **tensors: torch.Tensor) -> None:
@@ -62,7 +68,7 @@ def _check_tensors(func: str, ndim: int, **tensors: torch.Tensor) -> None:
         if x.shape[0] == 0:
             raise ValueError(f"{func}: empty batch ({name} has shape {tuple(x.shape)})")
         if not torch.isfinite(x).all():
-            raise ValueError(f"{func}: {name} contains NaN or inf")
+            raise NonFiniteError(f"{func}: {name} contains NaN or inf")
 
 
 def _check_pointwise(func: str, user_emb, item_emb, target) -> None:
@@ -85,7 +91,7 @@ def _check_pointwise(func: str, user_emb, item_emb, target) -> None:
             f"{user_emb.dtype} on {user_emb.device}"
         )
     if not torch.isfinite(target).all():
-        raise ValueError(f"{func}: target contains NaN or inf")
+        raise NonFiniteError(f"{func}: target contains NaN or inf")
 
 
 def _check_temperature(temperature: float) -> None:

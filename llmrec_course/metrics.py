@@ -441,7 +441,5 @@ def evaluate_lists(
     """
     values = per_user_metrics(ranked_lists, relevant_lists, ks)
     counted = int(np.isfinite(values["mrr"]).sum())
-    means = {
-        key: (float(np.nanmean(v)) if counted else math.nan) for key, v in values.items()
-    }
+    means = {key: (float(np.nanmean(v)) if counted else math.nan) for key, v in values.items()}
     return means | {"num_users": float(counted)}

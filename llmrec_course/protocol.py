@@ -67,25 +67,12 @@ def parse_metric(metric: str) -> tuple[str, int | None]:
     return name, int(k)
 
 
-def _interaction_csr(data: RecData) -> sp.csr_matrix:
-    """(num_users, num_items) float32, 1 where the user has any row in `data`."""
-    frame = data.interactions
-    rows, cols = data.user_codes(frame[USER_COL]), data.item_codes(frame[ITEM_COL])
-    matrix = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, cols)),
-        shape=(data.num_users, data.num_items),
-    )
-    matrix.sum_duplicates()
-    matrix.data[:] = 1.0
-    return matrix
-
-
 def exclusions(train: RecData, valid: RecData | None = None) -> sp.csr_matrix:
     """Items never to recommend: training rows, plus validation rows when `valid` is given
     (evaluating test) → csr (num_users, num_items), 1 = excluded."""
-    excluded = _interaction_csr(train)
+    excluded = train.interaction_matrix()
     if valid is not None:
-        excluded = ((excluded + _interaction_csr(valid)) > 0).astype(np.float32).tocsr()
+        excluded = ((excluded + valid.interaction_matrix()) > 0).astype(np.float32).tocsr()
     return excluded
 
 
@@ -101,6 +88,8 @@ def relevant_items(target: RecData, excluded: sp.csr_matrix) -> dict[int, np.nda
     users, items = keys // target.num_items, keys % target.num_items
     keep = np.asarray(excluded[users, items]).ravel() == 0
     users, items = users[keep], items[keep]
+    if not len(users):
+        return {}
     bounds = np.flatnonzero(np.r_[True, users[1:] != users[:-1], True])
     return {int(users[a]): items[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)}
 
@@ -173,7 +162,7 @@ def rank_users(
                 allowed[row, take] = True
                 allowed[row, rel] = True
             blocked = ~allowed
-        idx, _ = top_k(torch.from_numpy(scores), k, exclude=sp.csr_matrix(blocked))  # (B, k)
+        idx, _ = top_k(torch.from_numpy(scores), k, exclude=torch.from_numpy(blocked))  # (B, k)
         scores = np.where(blocked, -np.inf, scores)  # for the first-relevant ranks below
         for row, u in enumerate(batch.tolist()):
             lists.append([i for i in idx[row].tolist() if i >= 0])

@@ -16,7 +16,8 @@ the toy models in the tests) offers five things — the protocol taught in noteb
 - ``parameter_groups(config)`` — a list of dicts ``{"name", "params", "lr"}``, usually the
   pre-trained encoder at ``config.lr_encoder`` and the fresh heads at ``config.lr_head``
   (`parameter_groups` below builds exactly that).
-- ``validation_score(valid)`` — a float, larger is better (e.g. NDCG@10 from `ranking_metric`);
+- ``validation_score(valid)`` — a float, larger is better (e.g. NDCG@10 from
+  `ranking_validation`, which is `lrc.protocol`'s evaluation, the one `lrc.evaluate` uses);
   only needed when `fit` gets ``valid=``. Called in eval mode under ``torch.no_grad()``.
 
 What the loop adds (each one a line or two below):
@@ -32,8 +33,9 @@ What the loop adds (each one a line or two below):
   safetensors (written atomically), and a `History` of per-step losses and per-epoch scores.
 - A NaN/inf loss stops training with a `FloatingPointError` naming the step and epoch.
 
-Seeding: `fit` calls ``seed_everything(config.seed)`` first (dropout draws from torch's global
-generator), so the same seed gives the same History on the CPU.
+Seeding: `fit` runs inside `lrc.device.torch_seed(config.seed)` — torch's generator starts from
+the seed (dropout draws from it) and the caller's generator state is restored afterwards — so
+the same seed gives the same History on the CPU, and fitting a model changes no global state.
 """
 
 from __future__ import annotations
@@ -45,14 +47,14 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .data.schema import ITEM_COL, USER_COL, VALUE_COL
-from .device import amp_dtype, get_device, seed_everything
+from . import protocol
+from .device import amp_dtype, get_device, torch_seed
 
 __all__ = [
     "History",
@@ -61,7 +63,6 @@ __all__ = [
     "fit",
     "load_checkpoint",
     "parameter_groups",
-    "ranking_metric",
     "ranking_validation",
     "save_checkpoint",
     "set_dropout",
@@ -69,19 +70,7 @@ __all__ = [
     "warmup_linear",
 ]
 
-_METRIC_NAMES = ("recall", "precision", "hit_rate", "ndcg", "map")
-
-
-def _parse_metric(metric: str) -> tuple[str, int]:
-    """ "ndcg@10" -> ("ndcg", 10); "mrr" -> ("mrr", 100) (MRR over a top-100 list)."""
-    if metric == "mrr":
-        return "mrr", 100
-    name, _, k = metric.partition("@")
-    if name not in _METRIC_NAMES or not k.isdigit() or int(k) < 1:
-        raise ValueError(
-            f"metric={metric!r}: use one of {', '.join(n + '@k' for n in _METRIC_NAMES)} or 'mrr'"
-        )
-    return name, int(k)
+LR_SCHEDULES = ("warmup_linear", "constant")
 
 
 @dataclasses.dataclass
@@ -101,7 +90,8 @@ class TrainConfig:
     course's models do not: their batches are index arrays over texts tokenized once).
     max_steps_per_epoch: cut each epoch short (smoke runs on a CPU). max_valid_users: validate
     on at most this many users (a fixed random sample). progress: a tqdm bar (None: only when
-    running in Jupyter or a terminal).
+    running in Jupyter or a terminal). lr_schedule: "warmup_linear" (`warmup_linear`) or
+    "constant" (every step at the group's lr; the warm-up settings are ignored).
     """
 
     num_epochs: int = 3
@@ -125,6 +115,7 @@ class TrainConfig:
     progress: bool | None = None
     max_steps_per_epoch: int | None = None
     max_valid_users: int | None = 1000
+    lr_schedule: str = "warmup_linear"
 
     def __post_init__(self) -> None:
         def positive_int(name: str, allow_none: bool = False) -> None:
@@ -159,7 +150,11 @@ class TrainConfig:
             )
         if self.num_workers < 0:
             raise ValueError(f"TrainConfig.num_workers must be >= 0, got {self.num_workers}")
-        _parse_metric(self.metric)
+        protocol.parse_metric(self.metric)
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(
+                f"TrainConfig.lr_schedule={self.lr_schedule!r}; use one of {', '.join(LR_SCHEDULES)}"
+            )
 
     def to_dict(self) -> dict:
         """Plain JSON values (what a saved model's config.json holds)."""
@@ -397,75 +392,18 @@ def load_checkpoint(
     return state
 
 
-def ranking_metric(
-    score_users: Callable[[np.ndarray], np.ndarray | torch.Tensor],
-    valid,
-    seen,
-    metric: str = "ndcg@10",
-    max_users: int | None = None,
-    seed: int = 0,
-    positive_threshold: float = 0.0,
-) -> float:
-    """A ranking metric on a validation split: rank all items minus each user's training items.
-
-    score_users: user indices (B,) -> scores (B, num_items). valid: a RecData split sharing the
-    training catalogue; its rows with value > positive_threshold are the relevant items. seen:
-    csr (num_users, num_items) of training items (excluded from the ranking). max_users: score
-    a fixed random sample (seeded) of at most this many users. Returns the mean over users with
-    at least one relevant item (via `lrc.metrics.evaluate_lists`).
-    """
-    from .metrics import evaluate_lists
-    from .score import top_k
-
-    name, k = _parse_metric(metric)
-    frame = valid.interactions
-    frame = frame[frame[VALUE_COL] > positive_threshold]
-    if frame.empty:
-        raise ValueError(
-            f"validation split {valid.name!r} has no rows with value > {positive_threshold}: "
-            "nothing to validate on"
-        )
-    # relevant = each user's positive validation items that are candidates (not training rows),
-    # the same rule as `lrc.evaluate`, so early stopping and the final table measure one thing
-    keys = np.unique(
-        valid.user_codes(frame[USER_COL]) * valid.num_items + valid.item_codes(frame[ITEM_COL])
-    )
-    users, items = keys // valid.num_items, keys % valid.num_items
-    keep = np.asarray(seen[users, items]).ravel() == 0
-    users, items = users[keep], items[keep]
-    if not len(users):
-        return float("nan")
-    bounds = np.flatnonzero(np.r_[True, users[1:] != users[:-1], True])
-    by_user = {int(users[a]): items[a:b] for a, b in zip(bounds[:-1], bounds[1:])}
-    user_idx = np.array(sorted(by_user), dtype=np.int64)
-    if max_users is not None and len(user_idx) > max_users:
-        user_idx = np.sort(np.random.default_rng(seed).choice(user_idx, max_users, replace=False))
-    relevant = [by_user[int(u)] for u in user_idx]
-    ranked: list[np.ndarray] = []
-    for start in range(0, len(user_idx), 256):
-        chunk = user_idx[start : start + 256]
-        scores = score_users(chunk)
-        scores = torch.as_tensor(
-            np.asarray(scores.detach().cpu() if torch.is_tensor(scores) else scores)
-        )
-        idx, _ = top_k(scores.float(), k, exclude=seen[chunk])
-        ranked.extend(row[row >= 0] for row in idx.numpy())
-    result = evaluate_lists(ranked, [set(r.tolist()) for r in relevant], ks=(k,))
-    return float(result["mrr" if name == "mrr" else f"{name}@{k}"])
-
-
 def ranking_validation(model, valid) -> float:
-    """`ranking_metric` of a fitted Recommender that trains with `model.config` (a TrainConfig):
-    its `_score_users`, training rows `seen_`, the config's metric, user sample and seed."""
+    """`lrc.protocol.validation_metric` of a Recommender that trains with `model.config` (a
+    TrainConfig): its `_score_users`, its training rows `seen_` (excluded), the config's
+    metric, user sample and seed — the evaluation protocol of `lrc.evaluate`, unchanged."""
     config = model.config
-    return ranking_metric(
+    return protocol.validation_metric(
         model._score_users,
         valid,
         model.seen_,
         config.metric,
         max_users=config.max_valid_users,
         seed=config.seed,
-        positive_threshold=model.positive_threshold,
     )
 
 
@@ -532,8 +470,18 @@ def fit(model, data, config: TrainConfig | None = None, valid=None) -> History:
     """
     config = config or TrainConfig()
     module = _check_protocol(model, needs_validation=valid is not None)
-    seed_everything(config.seed)
     device = get_device(config.device)
+    with torch_seed(config.seed, device):
+        return _train(model, module, data, config, valid, device)
+
+
+def _lr_lambda(config: TrainConfig, warmup: int, total_steps: int):
+    if config.lr_schedule == "constant":
+        return lambda step: 1.0
+    return lambda step: warmup_linear(step, warmup, total_steps)
+
+
+def _train(model, module, data, config: TrainConfig, valid, device: torch.device) -> History:
     module.to(device)
     if config.dropout is not None:
         set_dropout(module, config.dropout)
@@ -554,7 +502,7 @@ def fit(model, data, config: TrainConfig | None = None, valid=None) -> History:
         else int(round(config.warmup_ratio * total_steps))
     )
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: warmup_linear(s, warmup, total_steps)
+        optimizer, _lr_lambda(config, warmup, total_steps)
     )
     group_names = list(dict.fromkeys(g["name"].split("/")[0] for g in optimizer.param_groups))
     history = History(
@@ -584,18 +532,29 @@ def fit(model, data, config: TrainConfig | None = None, valid=None) -> History:
                 step_loss = 0.0
                 for micro, batch in enumerate(group):
                     batch = _to_device(batch, device)
-                    with torch.autocast(device.type, dtype=dtype, enabled=use_amp):
-                        loss = model.training_loss(batch)
+                    where = f"step {step} (epoch {epoch}, micro-batch {micro})"
+                    try:
+                        with torch.autocast(device.type, dtype=dtype, enabled=use_amp):
+                            loss = model.training_loss(batch)
+                    except FloatingPointError as err:  # e.g. a loss refusing NaN embeddings
+                        raise FloatingPointError(f"training blew up at {where}: {err}") from err
                     value = float(loss.detach())
                     if not math.isfinite(value):
                         raise FloatingPointError(
-                            f"training loss is {value} at step {step} (epoch {epoch}, micro-batch "
-                            f"{micro}); lower the learning rates, check the inputs, or turn amp off"
+                            f"training loss is {value} at {where}; lower the learning rates, "
+                            "check the inputs, or turn amp off"
                         )
                     scaler.scale(loss / len(group)).backward()  # mean over the micro-batches
                     step_loss += value / len(group)
                 scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
                 norm = torch.nn.utils.clip_grad_norm_(params, config.max_grad_norm or math.inf)
+                if not math.isfinite(float(norm)) and not scaler.is_enabled():
+                    # (fp16's GradScaler expects overflows: it skips that step and scales down)
+                    raise FloatingPointError(
+                        f"the gradient norm is {float(norm)} at step {step} (epoch {epoch}); "
+                        "the update was not applied. Lower the learning rates, clip with "
+                        "max_grad_norm, check the inputs, or turn amp off"
+                    )
                 scaler.step(optimizer)
                 scaler.update()
                 optimizer.zero_grad(set_to_none=True)

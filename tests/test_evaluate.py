@@ -10,7 +10,8 @@ import pytest
 
 from llmrec_course import metrics
 from llmrec_course.data import Split, from_frames
-from llmrec_course.evaluate import compare, evaluate, to_markdown, validation_ndcg
+from llmrec_course.evaluate import compare, evaluate, to_markdown
+from llmrec_course.protocol import validation_metric
 from llmrec_course.models import Popularity, Recommender
 
 L3 = 1 / math.log2(3)  # DCG discount of rank 2
@@ -145,10 +146,12 @@ def test_candidates_exclude_train_and_valid(hand):
     assert row["hit_rate@1"] == pytest.approx((1 + 0 + 1) / 3)
 
 
-def test_validation_ndcg_matches_evaluate(hand):
+def test_early_stopping_metric_matches_evaluate(hand):
     split, model = hand
-    row = evaluate(model, split, split="valid", ks=(10,)).iloc[0]
-    assert validation_ndcg(model, split.valid, k=10) == pytest.approx(row["ndcg@10"])
+    for metric in ("ndcg@10", "recall@3", "hit_rate@1", "map@3", "mrr"):
+        row = evaluate(model, split, split="valid", ks=(1, 3, 10)).iloc[0]
+        got = validation_metric(model.score_indices, split.valid, model.seen_, metric)
+        assert got == pytest.approx(row[metric]), metric
 
 
 def test_relevant_already_seen_is_dropped():
@@ -243,9 +246,14 @@ def test_compare_and_markdown(hand):
     table = compare({"fixed": model, "pop": pop}, split, ks=(1,))
     assert table.index.tolist() == ["fixed", "pop"]
     assert table.index.name == "model"
-    text = to_markdown(table, digits=3, columns=["ndcg@1", "num_users"])
+    text = to_markdown(table, digits=3, columns=["ndcg@1", "num_users"], intervals=False)
     lines = text.splitlines()
     assert lines[0] == "| model | ndcg@1 | num_users |"
     assert lines[1] == "|---|---|---|"
     assert lines[2] == f"| fixed | {table.loc['fixed', 'ndcg@1']:.3f} | 3 |"
     assert len(lines) == 4
+    with_ci = to_markdown(table, digits=3, columns=["ndcg@1"]).splitlines()[2]
+    lo, hi = table.loc["fixed", "ndcg@1_lo"], table.loc["fixed", "ndcg@1_hi"]
+    assert with_ci == f"| fixed | {table.loc['fixed', 'ndcg@1']:.3f} [{lo:.3f}, {hi:.3f}] |"
+    with pytest.raises(KeyError, match="no column"):
+        to_markdown(table, columns=["ndcg@99"])

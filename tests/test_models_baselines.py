@@ -18,6 +18,7 @@ from llmrec_course.models import (
     TfidfContent,
 )
 from llmrec_course.models.baselines import item_cosine
+from llmrec_course.protocol import validation_metric
 
 ITEMS = ["i0", "i1", "i2", "i3", "i4"]
 TITLES = ["red wool scarf", "blue wool hat", "red cotton shirt", "green garden hose", "blue hat"]
@@ -214,7 +215,7 @@ def test_mf_learns_planted_structure():
     split = _planted()
     model = MatrixFactorization(dim=8, num_epochs=40, lr=0.05, batch_size=64, device="cpu")
     model.fit(split.train)
-    assert model.loss_history_[-1] < 0.5 * model.loss_history_[0]
+    assert model.history_.epoch_loss[-1] < 0.5 * model.history_.epoch_loss[0]
     recall = evaluate(model, split, ks=(10,))["recall@10"].iloc[0]
     # random ranking: 10 of the 33 unseen items -> expected recall 10/33 ≈ 0.30
     print(f"\nMF planted recall@10 = {recall:.3f}")
@@ -230,23 +231,70 @@ def test_mf_same_seed_same_scores(tiny):
     assert not np.array_equal(a, c)
 
 
-def test_mf_early_stopping_keeps_best_epoch():
+def test_mf_keeps_the_best_epoch_not_the_last():
     split = _planted()
     valid = split.test  # any split with positives works as a validation signal here
-    model = MatrixFactorization(dim=8, num_epochs=25, lr=0.05, batch_size=64, patience=2)
-    model.fit(split.train, valid)
-    assert len(model.valid_ndcg_) <= 25
-    assert model.valid_ndcg_[model.best_epoch_] == max(model.valid_ndcg_)
-    with pytest.raises(ValueError, match="dim"):
-        MatrixFactorization(dim=0)
+    # a large step overfits after a few epochs: the last epoch is clearly worse than the best
+    model = MatrixFactorization(
+        dim=8, num_epochs=15, lr=0.2, reg=0.0, batch_size=64, patience=100, device="cpu"
+    ).fit(split.train, valid)
+    scores = model.history_.epoch_score
+    assert len(scores) == 15 and model.best_epoch_ == int(np.argmax(scores))
+    assert scores[-1] < max(scores) - 0.05  # the precondition that makes this test bite
+    final = validation_metric(model.score_indices, valid, model.seen_, "ndcg@10", max_users=2000)
+    assert final == pytest.approx(max(scores))
+
+
+def test_mf_stops_after_patience_epochs_without_improvement():
+    split = _planted()
+    model = MatrixFactorization(
+        dim=8, num_epochs=15, lr=0.2, reg=0.0, batch_size=64, patience=2, device="cpu"
+    ).fit(split.train, split.test)
+    scores = model.history_.epoch_score
+    assert model.history_.stopped_early and len(scores) == model.best_epoch_ + 3
+    assert max(scores[-2:]) <= scores[model.best_epoch_]
+
+
+def test_mf_with_nothing_left_to_validate_is_a_clear_error():
+    split = _planted()
+    seen_again = split.train.with_interactions(split.train.interactions.iloc[:5])  # train rows
+    model = MatrixFactorization(dim=4, num_epochs=2, batch_size=64, device="cpu")
+    with pytest.raises(ValueError, match="validation ndcg@10 is undefined"):
+        model.fit(split.train, seen_again)
+    assert not model.is_fitted
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"lr": float("nan")}, "lr must be finite"),
+        ({"lr": float("inf")}, "lr must be finite"),
+        ({"lr": 0.0}, "lr must be finite and > 0"),
+        ({"reg": float("nan")}, "reg must be finite"),
+        ({"reg": -1.0}, "reg must be finite and >= 0"),
+        ({"dim": 0}, "dim"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"patience": 1.5}, "patience"),
+        ({"lr": "0.1"}, "lr must be a number"),
+    ],
+)
+def test_mf_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        MatrixFactorization(**kwargs)
+
+
+def test_mf_without_positive_rows_is_a_clear_error():
+    split = _planted()
+    frame = split.train.interactions.assign(value=0.0)  # only non-positive rows (e.g. skips)
+    with pytest.raises(ValueError, match="no positive rows"):
+        MatrixFactorization(dim=4, num_epochs=1, device="cpu").fit(
+            split.train.with_interactions(frame)
+        )
 
 
 # ---------------------------------------------------------------- bundled data (numbers reported)
 def test_bundled_ecommerce_sane():
-    try:
-        data = lrc.data.load_bundled("ecommerce", size="small").sample(num_users=150)
-    except Exception as err:  # pragma: no cover - the simulator is another module's job
-        pytest.skip(f"load_bundled('ecommerce') is not usable here: {err}")
+    data = lrc.data.load_bundled("ecommerce", size="small").sample(num_users=150)
     split = lrc.data.leave_last_out(data)
     models = [Popularity(), ItemKNN(), TfidfContent(), MatrixFactorization(device="cpu")]
     for model in models:

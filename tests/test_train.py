@@ -12,6 +12,7 @@ import pytest
 import torch
 
 import llmrec_course.train as T
+from llmrec_course.protocol import validation_metric
 from llmrec_course.train import History, TrainConfig, fit, warmup_linear
 
 CUDA = torch.cuda.is_available()
@@ -358,10 +359,10 @@ def test_ranking_metric_by_hand():
     seen = train.interaction_matrix()
     scores = np.array([[9.0, 3.0, 2.0, 1.0], [0.0, 1.0, 2.0, 3.0]])  # rows: u, v
     # u: a excluded -> b, c, d: c at rank 2; v: d, c, b, a: b at rank 3
-    ndcg = T.ranking_metric(lambda idx: scores[idx], valid, seen, "ndcg@10")
+    ndcg = validation_metric(lambda idx: scores[idx], valid, seen, "ndcg@10")
     assert ndcg == pytest.approx((1 / math.log2(3) + 1 / math.log2(4)) / 2)
-    assert T.ranking_metric(lambda idx: scores[idx], valid, seen, "recall@2") == pytest.approx(0.5)
-    assert T.ranking_metric(lambda idx: scores[idx], valid, seen, "mrr") == pytest.approx(
+    assert validation_metric(lambda idx: scores[idx], valid, seen, "recall@2") == pytest.approx(0.5)
+    assert validation_metric(lambda idx: scores[idx], valid, seen, "mrr") == pytest.approx(
         (1 / 2 + 1 / 3) / 2
     )
 
@@ -384,10 +385,10 @@ def test_ranking_metric_skips_validation_items_already_in_training():
     scores = np.array([[9.0, 1.0, 0.0], [3.0, 2.0, 1.0]])  # rows: u, v
     # u: a is a training item, so only c counts: b, c ranked (a excluded) -> c at rank 2;
     # v: a at rank 1. Counting u's repeat of a would make u's recall@1 unreachable instead.
-    ndcg = T.ranking_metric(lambda idx: scores[idx], valid, seen, "ndcg@10")
+    ndcg = validation_metric(lambda idx: scores[idx], valid, seen, "ndcg@10")
     assert ndcg == pytest.approx((1 / math.log2(3) + 1.0) / 2)
     only_seen = data.with_interactions(data.interactions.iloc[1:2])  # u -> a, already in train
-    assert math.isnan(T.ranking_metric(lambda idx: scores[idx], only_seen, seen, "ndcg@10"))
+    assert math.isnan(validation_metric(lambda idx: scores[idx], only_seen, seen, "ndcg@10"))
 
 
 # --- CUDA-only paths -----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ scores (`Recommender.popularity_scores`) from every model here.
 from __future__ import annotations
 
 import contextlib
+import math
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,7 +23,9 @@ from ..data.negatives import sample_negatives
 from ..data.schema import RecData
 from ..device import get_device
 from ..losses import bpr
-from .base import Recommender
+from ..train import TrainConfig, parameter_groups, ranking_validation
+from ..train import fit as train_fit
+from .base import Recommender, check_positive_ints
 
 __all__ = ["Popularity", "ItemKNN", "MatrixFactorization", "TfidfContent"]
 
@@ -155,15 +158,28 @@ def item_cosine(matrix: sp.csr_matrix, shrink: float, k_neighbors: int) -> sp.cs
     return pruned.astype(np.float32)
 
 
+class _MFTables(torch.nn.Module):
+    """The two tables of matrix factorisation: p_u (num_users, dim) and q_i (num_items, dim)."""
+
+    def __init__(self, num_users: int, num_items: int, dim: int, seed: int):
+        super().__init__()
+        gen = torch.Generator().manual_seed(seed)
+        self.user = torch.nn.Parameter(torch.randn(num_users, dim, generator=gen) * 0.1)
+        self.item = torch.nn.Parameter(torch.randn(num_items, dim, generator=gen) * 0.1)
+
+
 class MatrixFactorization(Recommender):
     """BPR matrix factorisation: score(u, i) = p_u · q_i with p_u, q_i ∈ R^dim.
 
     Trained on the positive training pairs (u, i⁺) with one negative i⁻ per pair and per
     `num_neg` (drawn with `sample_negatives`, one call per epoch), loss
-    L = bpr(p_u, q_i⁺, q_i⁻) + reg · (‖p_u‖² + ‖q_i⁺‖² + ‖q_i⁻‖²) / B, AdamW, mini-batches.
-    With `valid`, NDCG@10 on valid is measured after each epoch and the best epoch's tables
-    are kept; training stops after `patience` epochs without improvement. Deterministic for a
-    seed on the CPU (no global RNG is touched). Users without history: popularity scores.
+    L = bpr(p_u, q_i⁺, q_i⁻) + reg · (‖p_u‖² + ‖q_i⁺‖² + ‖q_i⁻‖²) / B, AdamW at a constant `lr`,
+    mini-batches — by `lrc.fit`, the course's one training loop (so MF gets the same early
+    stopping, best-epoch restore and NaN guards as the LLM models). With `valid`, the protocol's
+    NDCG@10 on valid (at most 2,000 users) is measured after each epoch, training stops after
+    `patience` epochs without improvement, and the best epoch's tables are kept. Deterministic
+    for a seed on the CPU (no global RNG is touched). Users without history: popularity scores.
+    `history_` is the `lrc.History` of the fit.
     """
 
     name = "mf-bpr"
@@ -180,75 +196,100 @@ class MatrixFactorization(Recommender):
         seed: int = 0,
         device: str = "auto",
     ) -> None:
-        for arg, value in (("dim", dim), ("num_epochs", num_epochs), ("num_neg", num_neg)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"MatrixFactorization {arg}={value!r} must be an int >= 1")
-        if batch_size < 1 or patience < 1:
-            raise ValueError("MatrixFactorization batch_size and patience must be >= 1")
-        if lr <= 0 or reg < 0:
-            raise ValueError(f"MatrixFactorization needs lr > 0 and reg >= 0, got {lr}, {reg}")
+        check_positive_ints(
+            dim=dim,
+            num_epochs=num_epochs,
+            num_neg=num_neg,
+            batch_size=batch_size,
+            patience=patience,
+        )
+        for arg, value, low in (("lr", lr, "> 0"), ("reg", reg, ">= 0")):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"MatrixFactorization {arg} must be a number, got {value!r}")
+            if not math.isfinite(value) or (value <= 0 if low == "> 0" else value < 0):
+                raise ValueError(f"MatrixFactorization {arg} must be finite and {low}, got {value}")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ValueError(f"MatrixFactorization seed must be an int, got {seed!r}")
         self.dim, self.lr, self.num_epochs, self.reg = dim, float(lr), num_epochs, float(reg)
         self.num_neg, self.batch_size, self.patience = num_neg, batch_size, patience
         self.seed, self.device = seed, device
 
+    @property
+    def config(self) -> TrainConfig:
+        """The `lrc.fit` settings these hyper-parameters mean."""
+        return TrainConfig(
+            num_epochs=self.num_epochs,
+            batch_size=self.batch_size,
+            lr_encoder=0.0,
+            lr_head=self.lr,
+            weight_decay=0.0,
+            lr_schedule="constant",
+            max_grad_norm=None,
+            early_stopping_patience=self.patience,
+            metric="ndcg@10",
+            seed=self.seed,
+            device=self.device,
+            amp=False,
+            progress=False,
+            max_valid_users=2000,
+        )
+
     def _fit(self, train: RecData, valid: RecData | None) -> None:
-        device = get_device(self.device)
-        threads = _torch_threads(1) if device.type == "cpu" else contextlib.nullcontext()
-        with threads:
-            self._train_loop(train, valid, device)
-
-    def _train_loop(self, train: RecData, valid: RecData | None, device: torch.device) -> None:
-        from ..evaluate import validation_ndcg
-
-        gen = torch.Generator().manual_seed(self.seed)
-        user_emb = (torch.randn(self.num_users, self.dim, generator=gen) * 0.1).to(device)
-        item_emb = (torch.randn(self.num_items, self.dim, generator=gen) * 0.1).to(device)
-        user_emb.requires_grad_(True)
-        item_emb.requires_grad_(True)
-        optimiser = torch.optim.AdamW([user_emb, item_emb], lr=self.lr, weight_decay=0.0)
         pairs = self.positives_.tocoo()
-        users = torch.from_numpy(pairs.row.astype(np.int64))  # (P,)
-        items = torch.from_numpy(pairs.col.astype(np.int64))  # (P,)
-        self.loss_history_, self.valid_ndcg_ = [], []
-        best, best_epoch, since_best = -1.0, 0, 0
-        for epoch in range(self.num_epochs):
-            neg = sample_negatives(  # (P, num_neg): a whole epoch in one call
-                train, pairs.row.astype(np.int64), self.num_neg, seed=self.seed * 100_003 + epoch
+        if pairs.nnz == 0:
+            raise ValueError(
+                f"MatrixFactorization: the training split of {train.name!r} has no positive "
+                "rows (value > 0), so there is nothing to rank above the negatives"
             )
-            u = users.repeat_interleave(self.num_neg)
-            pos = items.repeat_interleave(self.num_neg)
-            neg = torch.from_numpy(neg.reshape(-1))
-            order = torch.randperm(len(u), generator=gen)
-            total = 0.0
-            for start in range(0, len(u), self.batch_size):
-                batch = order[start : start + self.batch_size]
-                pu = user_emb[u[batch].to(device)]  # (B, d)
-                qp = item_emb[pos[batch].to(device)]  # (B, d)
-                qn = item_emb[neg[batch].to(device)]  # (B, d)
-                penalty = (pu.pow(2).sum() + qp.pow(2).sum() + qn.pow(2).sum()) / len(batch)
-                loss = bpr(pu, qp, qn) + self.reg * penalty
-                optimiser.zero_grad()
-                loss.backward()
-                optimiser.step()
-                total += float(loss.detach()) * len(batch)
-            self.loss_history_.append(total / len(u))
-            self.user_emb_ = user_emb.detach().cpu().clone()
-            self.item_emb_ = item_emb.detach().cpu().clone()
-            if valid is None:
-                continue
-            ndcg = validation_ndcg(self, valid, k=10)
-            self.valid_ndcg_.append(ndcg)
-            if ndcg > best:
-                best, best_epoch, since_best = ndcg, epoch, 0
-                best_tables = (self.user_emb_, self.item_emb_)
-            else:
-                since_best += 1
-                if since_best >= self.patience:
-                    break
-        if valid is not None:
-            self.user_emb_, self.item_emb_ = best_tables
-            self.best_epoch_ = best_epoch
+        self._users = pairs.row.astype(np.int64)  # (P,)
+        self._items = pairs.col.astype(np.int64)  # (P,)
+        self.module = _MFTables(self.num_users, self.num_items, self.dim, self.seed)
+        threads = _torch_threads(1) if get_device(self.device).type == "cpu" else None
+        with threads or contextlib.nullcontext():
+            self.history_ = train_fit(self, train, self.config, valid=valid)
+        self._copy_tables()
+        self.best_epoch_ = self.history_.best_epoch
+        del self.module, self._users, self._items
 
+    def _copy_tables(self) -> None:
+        self.user_emb_ = self.module.user.detach().float().cpu().clone()
+        self.item_emb_ = self.module.item.detach().float().cpu().clone()
+
+    # trainer protocol ---------------------------------------------------------------------
+    def parameter_groups(self, config: TrainConfig) -> list[dict]:
+        return parameter_groups(config, [], self.module.parameters())
+
+    def training_batches(self, train: RecData, config: TrainConfig, epoch: int) -> list[dict]:
+        neg = sample_negatives(  # (P, num_neg): a whole epoch in one call
+            train, self._users, self.num_neg, seed=self.seed * 100_003 + epoch
+        )
+        users = np.repeat(self._users, self.num_neg)
+        pos = np.repeat(self._items, self.num_neg)
+        neg = neg.reshape(-1)
+        order = np.random.default_rng([self.seed, epoch]).permutation(len(users))
+        return [
+            {
+                "u": torch.from_numpy(users[rows]),
+                "pos": torch.from_numpy(pos[rows]),
+                "neg": torch.from_numpy(neg[rows]),
+            }
+            for rows in (
+                order[s : s + config.batch_size] for s in range(0, len(order), config.batch_size)
+            )
+        ]
+
+    def training_loss(self, batch: dict) -> torch.Tensor:
+        pu = self.module.user[batch["u"]]  # (B, d)
+        qp = self.module.item[batch["pos"]]  # (B, d)
+        qn = self.module.item[batch["neg"]]  # (B, d)
+        penalty = (pu.pow(2).sum() + qp.pow(2).sum() + qn.pow(2).sum()) / len(pu)
+        return bpr(pu, qp, qn) + self.reg * penalty
+
+    def validation_score(self, valid: RecData) -> float:
+        self._copy_tables()
+        return ranking_validation(self, valid)
+
+    # scoring ------------------------------------------------------------------------------
     def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
         user_emb = self.user_emb_[torch.from_numpy(user_idx)]  # (B, d)
         scores = (user_emb @ self.item_emb_.T).numpy()  # (B, N)

@@ -152,15 +152,14 @@ class CrossEncoderRanker(Recommender):
         return params
 
     # ---------------------------------------------------------------- the model
-    def _build(self, seed: bool = True) -> None:
-        """AutoModelForSequenceClassification(num_labels=1) from the encoder's folder."""
+    def _build(self) -> None:
+        """AutoModelForSequenceClassification(num_labels=1) from the encoder's folder; the new
+        head's (and LoRA's) random initialisation is drawn from config.seed (`torch_seed`)."""
         import transformers
 
-        from ..device import seed_everything
+        from ..device import torch_seed
         from ..encoders import resolve_model
 
-        if seed:
-            seed_everything(self.config.seed)
         resolved = resolve_model(self.encoder)
         if resolved.kind != "encoder":
             raise ValueError(
@@ -170,22 +169,24 @@ class CrossEncoderRanker(Recommender):
         verbosity = transformers.logging.get_verbosity()
         transformers.logging.set_verbosity_error()  # "newly initialised head" is expected here
         try:
-            model = transformers.AutoModelForSequenceClassification.from_pretrained(
-                resolved.source, num_labels=1, use_safetensors=True, trust_remote_code=False
-            )
+            with torch_seed(self.config.seed):
+                model = transformers.AutoModelForSequenceClassification.from_pretrained(
+                    resolved.source, num_labels=1, use_safetensors=True, trust_remote_code=False
+                )
         finally:
             transformers.logging.set_verbosity(verbosity)
         self._tokenizer = transformers.AutoTokenizer.from_pretrained(resolved.source)
         self._identity = resolved.identity
         self._segments = getattr(model.config, "type_vocab_size", 0) > 1
         prefix = model.base_model_prefix
-        prepare_encoder(
-            model.base_model,
-            self.finetune,
-            n_layers=self.n_layers,
-            lora_r=self.lora_r,
-            lora_alpha=self.lora_alpha,
-        )
+        with torch_seed(self.config.seed + 1):
+            prepare_encoder(
+                model.base_model,
+                self.finetune,
+                n_layers=self.n_layers,
+                lora_r=self.lora_r,
+                lora_alpha=self.lora_alpha,
+            )
         for name, p in model.named_parameters():  # the head (and BERT's pooler) always trains
             if not name.startswith(prefix + ".") or name.startswith(f"{prefix}.pooler."):
                 p.requires_grad_(True)
@@ -194,7 +195,7 @@ class CrossEncoderRanker(Recommender):
     def _pair_batch(self, user_texts: list[str], item_texts: list[str]) -> forward.Batch:
         """The pair encoding as a `lrc.forward.Batch` (the one forward path's padding)."""
         if self.module is None:
-            self._build(seed=False)
+            self._build()
         if len(user_texts) != len(item_texts):
             raise ValueError(f"{len(user_texts)} user texts but {len(item_texts)} item texts")
         max_length = forward.check_max_length(self.module, self.max_length)
@@ -412,7 +413,7 @@ class CrossEncoderRanker(Recommender):
         self.module = None  # rebuilt on first use
 
     def _rebuild_module(self) -> None:
-        self._build(seed=False)
+        self._build()
         if self._identity != self._saved_identity:
             raise ValueError(
                 f"the encoder at {self.encoder!r} has changed since this model was saved "

@@ -54,7 +54,7 @@ from .. import forward
 from .. import losses as losses_module
 from ..data.negatives import sample_negatives
 from ..data.schema import RecData
-from ..device import autocast, get_device, seed_everything
+from ..device import autocast, get_device, torch_seed
 from ..finetune import FINETUNE_MODES, prepare_encoder
 from ..train import TrainConfig, parameter_groups, ranking_validation
 from ..train import fit as train_fit
@@ -199,10 +199,9 @@ class TwoTower(Recommender):
 
     # ---------------------------------------------------------------- building the towers
     def _build(self, num_users: int, for_training: bool = True) -> None:
-        """Encoder copy + fine-tuning mode + heads → self.module. For training: seeded by
-        config.seed and loaded on the training device; else (a loaded model) on the CPU."""
-        if for_training:  # the heads' and LoRA's random initialisation
-            seed_everything(self.config.seed)
+        """Encoder copy + fine-tuning mode + heads → self.module, their random initialisation
+        drawn from config.seed (`torch_seed`: the caller's generator is left alone). For
+        training on the training device; else (a loaded model) on the CPU."""
         text_encoder, model = load_trainable_encoder(
             self.encoder,
             self._text_encoder,
@@ -213,17 +212,17 @@ class TwoTower(Recommender):
         self._tokenizer = text_encoder.tokenizer
         self._pool = self.pooling or text_encoder.default_pooling
         self._identity = text_encoder.identity or ""
-        model = prepare_encoder(
-            model,
-            self.finetune,
-            n_layers=self.n_layers,
-            lora_r=self.lora_r,
-            lora_alpha=self.lora_alpha,
-        )
-        dim = int(model.config.hidden_size)
-        self.module = TwoTowerModule(
-            model, dim, self.proj_dim, self._uses_text, num_users if self.use_id_embeddings else 0
-        )
+        with torch_seed(self.config.seed):  # the heads' and LoRA's random initialisation
+            model = prepare_encoder(
+                model,
+                self.finetune,
+                n_layers=self.n_layers,
+                lora_r=self.lora_r,
+                lora_alpha=self.lora_alpha,
+            )
+            dim = int(model.config.hidden_size)
+            num_id_users = num_users if self.use_id_embeddings else 0
+            self.module = TwoTowerModule(model, dim, self.proj_dim, self._uses_text, num_id_users)
 
     def _tokenize(self, texts: list[str]) -> list[list[int]]:
         max_length = forward.check_max_length(self.module.encoder, self.max_length)
