@@ -21,13 +21,16 @@ num_items), 1 where the user has any training row — these are excluded from re
 ``positives_`` (csr, 1 where a training row has value > 0 — "the user's history"),
 ``item_popularity_`` (num_items,) = number of users with a positive training row per item, and
 ``fingerprint_`` (sizes and hashes of the ids, so evaluating on other data fails loudly).
+
+`load` builds only a class of the registry: every subclass of `Recommender` adds itself when it
+is defined (``class Mine(Recommender, register=False)`` opts out), so a saved folder can never
+make `load` import a module or call anything but a recommender's ``__init__``.
 """
 
 from __future__ import annotations
 
 import abc
 import hashlib
-import importlib
 import inspect
 import json
 import os
@@ -46,7 +49,15 @@ import torch
 from ..data.schema import ITEM_COL, USER_COL, VALUE_COL, RecData
 from ..score import top_k
 
-__all__ = ["Recommender", "data_fingerprint", "check_same_data", "FORMAT_VERSION"]
+__all__ = [
+    "FORMAT_VERSION",
+    "Recommender",
+    "check_params",
+    "check_same_data",
+    "data_fingerprint",
+    "registered_recommenders",
+    "resolve_spec",
+]
 
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
@@ -99,6 +110,77 @@ def check_same_data(expected: dict, data: RecData, where: str = "evaluate") -> N
         )
 
 
+# ---------------------------------------------------------------- the registry of classes
+_REGISTRY: dict[tuple[str, str], type[Recommender]] = {}  # (module, class name) -> class
+
+
+def registered_recommenders() -> dict[str, type[Recommender]]:
+    """Every class `load` may build, by "module.Class" (the subclasses defined so far)."""
+    return {f"{module}.{name}": klass for (module, name), klass in sorted(_REGISTRY.items())}
+
+
+def _check_json_value(value, where: str) -> None:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return
+    if isinstance(value, (list, tuple)):
+        for n, item in enumerate(value):
+            _check_json_value(item, f"{where}[{n}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{where}: key {key!r} is not a string")
+            _check_json_value(item, f"{where}[{key!r}]")
+        return
+    raise ValueError(f"{where} is a {type(value).__name__}, not a JSON value")
+
+
+def check_params(klass: type, params, where: str) -> dict:
+    """ValueError naming `where` unless `params` can be passed to ``klass.__init__``: a dict whose
+    keys are its named parameters (every one without a default present) and whose values are
+    JSON values. Returns `params`."""
+    if not isinstance(params, dict):
+        raise ValueError(
+            f"{where}: params of {klass.__name__} must be a JSON object, got {type(params).__name__}"
+        )
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    named = {
+        name: p
+        for name, p in inspect.signature(klass.__init__).parameters.items()
+        if name != "self" and p.kind in kinds
+    }
+    unknown = sorted(str(key) for key in params if key not in named)
+    if unknown:
+        raise ValueError(
+            f"{where}: {klass.__name__} has no parameter(s) {unknown}; it takes {sorted(named)}"
+        )
+    missing = sorted(n for n, p in named.items() if p.default is p.empty and n not in params)
+    if missing:
+        raise ValueError(f"{where}: {klass.__name__} needs the parameter(s) {missing}")
+    for name, value in params.items():
+        _check_json_value(value, f"{where}: params[{name!r}]")
+    return params
+
+
+def resolve_spec(spec, where: str) -> tuple[type[Recommender], dict]:
+    """A ``{"class", "module", "params"}`` dict (config.json, or a saved cross-encoder's base)
+    -> (registered class, checked params). Nothing is imported or called: a name that is not in
+    the registry is a ValueError naming `where`."""
+    if not isinstance(spec, dict):
+        raise ValueError(f"{where}: expected a JSON object, got {type(spec).__name__}")
+    module, name = spec.get("module"), spec.get("class")
+    if not isinstance(module, str) or not isinstance(name, str) or "params" not in spec:
+        raise ValueError(f"{where}: needs 'class' and 'module' (strings) and 'params'")
+    klass = _REGISTRY.get((module, name))
+    if klass is None or inspect.isabstract(klass):
+        raise ValueError(
+            f"{where}: {module}.{name} is not a registered Recommender class; load builds only "
+            f"these: {', '.join(registered_recommenders())} (import the module that defines "
+            "your own subclass first)"
+        )
+    return klass, check_params(klass, spec["params"], where)
+
+
 def _binary_csr(data: RecData, positive_only: bool) -> sp.csr_matrix:
     frame = data.interactions
     if positive_only:
@@ -125,6 +207,12 @@ class Recommender(abc.ABC):
     """
 
     name: str = "recommender"
+
+    def __init_subclass__(cls, register: bool = True, **kwargs) -> None:
+        """Every subclass joins the registry `load` builds from, unless ``register=False``."""
+        super().__init_subclass__(**kwargs)
+        if register:
+            _REGISTRY[(cls.__module__, cls.__name__)] = cls
 
     # ---------------------------------------------------------------- to implement
     @abc.abstractmethod
@@ -397,6 +485,9 @@ class Recommender(abc.ABC):
         """Read a model written by `save`. `Recommender.load` returns whatever class was saved;
         `SomeModel.load` raises ValueError when the folder holds another class.
 
+        The class must be in the registry (see the module docstring) and config.json's params
+        must be its ``__init__`` parameters, checked before anything is built.
+
         `train` (optional) re-attaches the training data as ``train_`` after checking its
         fingerprint (models that need more than the saved arrays, e.g. text, may require it).
         """
@@ -412,21 +503,16 @@ class Recommender(abc.ABC):
                 f"{config_file}: format_version {config.get('format_version')!r}, "
                 f"this code reads {FORMAT_VERSION}"
             )
-        klass = cls
-        if cls is Recommender:
-            module = str(config.get("module", ""))
-            if not module.startswith("llmrec_course."):
-                raise ValueError(
-                    f"{config_file}: class {config.get('class')!r} from module {module!r} is "
-                    "not a course model; load it with its own class"
-                )
-            klass = getattr(importlib.import_module(module), config["class"])
-        elif config.get("class") != cls.__name__:
+        klass, params = resolve_spec(config, where=str(config_file))
+        if not issubclass(klass, cls):
             raise ValueError(
-                f"{path} holds a {config.get('class')!r} model, not a {cls.__name__!r}; "
-                f"use {config.get('class')}.load or Recommender.load"
+                f"{path} holds a {klass.__name__!r} model, not a {cls.__name__!r}; "
+                f"use {klass.__name__}.load or Recommender.load"
             )
-        model = klass(**config["params"])
+        try:
+            model = klass(**params)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{config_file}: {err}") from err
         ids = json.loads((path / CATALOG_FILE).read_text())
         arrays = load_file(str(path / CATALOG_ARRAYS))
         model.item_ids_ = np.asarray(ids["item_ids"], dtype=object)

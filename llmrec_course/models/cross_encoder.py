@@ -42,7 +42,6 @@ texts it needs (so a loaded model scores without the training data).
 
 from __future__ import annotations
 
-import importlib
 import json
 
 import numpy as np
@@ -54,7 +53,7 @@ from ..data.schema import PROFILE_COL, TITLE_COL, RecData
 from ..finetune import FINETUNE_MODES, prepare_encoder
 from ..train import TrainConfig, parameter_groups, ranking_validation
 from ..train import fit as train_fit
-from .base import Recommender, check_choice, check_positive_ints, check_same_data
+from .base import Recommender, check_choice, check_positive_ints, check_same_data, resolve_spec
 from .content import ZeroShotContent, resolve_encoder, user_histories
 from .two_tower import tensor_to_text, text_to_tensor
 
@@ -117,9 +116,9 @@ class CrossEncoderRanker(Recommender):
             max_history_items=max_history_items,
         )
         self.encoder, self._text_encoder = resolve_encoder(encoder)
-        if isinstance(base, dict):  # from a saved config.json: an unfitted instance
-            klass = getattr(importlib.import_module(base["module"]), base["class"])
-            base = klass(**base["params"])
+        if isinstance(base, dict):  # from a saved config.json: an unfitted registered model
+            klass, params = resolve_spec(base, where="CrossEncoderRanker base")
+            base = klass(**params)
         if base is not None and not isinstance(base, Recommender):
             raise TypeError(f"base must be a Recommender or None, got {type(base).__name__}")
         self.base = base
