@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -142,3 +144,61 @@ def test_cross_encoder_base_dict_goes_through_the_registry(tiny, tmp_path):
     assert isinstance(CrossEncoderRanker(base=popularity).base, Popularity)
     with pytest.raises(ValueError, match=r"base.*no parameter\(s\) \['k'\]"):
         CrossEncoderRanker(base=popularity | {"params": {"k": 3}})
+
+
+# ---------------------------------------------------------------- 2. save never deletes user files
+def test_save_refuses_a_folder_of_other_files(tiny, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("my thesis")
+    with pytest.raises(
+        FileExistsError, match=re.escape(str(mine)) + r".*notes\.txt.*overwrite=True"
+    ):
+        Popularity().fit(tiny).save(mine)
+    assert (mine / "notes.txt").read_text() == "my thesis"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]  # no temp folder left
+
+
+def test_save_never_deletes_a_regular_file(tiny, tmp_path):
+    target = tmp_path / "model"
+    target.write_text("not a model")
+    model = Popularity().fit(tiny)
+    for overwrite in (False, True):
+        with pytest.raises(FileExistsError, match=re.escape(f"{target} is a file")):
+            model.save(target, overwrite=overwrite)
+    assert target.read_text() == "not a model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+def test_save_replaces_only_its_own_folders_unless_told(tiny, tmp_path):
+    model = ItemKNN(k_neighbors=2).fit(tiny)
+    path = model.save(tmp_path / "model")
+    (path / "README.md").write_text("how I trained it")  # the user's file inside a model folder
+    with pytest.raises(FileExistsError, match="README.md"):
+        model.save(path)
+    assert (path / "README.md").is_file()
+    model.save(path, overwrite=True)  # asked for: the folder is replaced as a whole
+    assert not (path / "README.md").exists() and type(Recommender.load(path)) is ItemKNN
+    (tmp_path / "empty").mkdir()
+    model.save(tmp_path / "empty")  # an empty folder holds nothing to lose
+    np.testing.assert_array_equal(
+        Recommender.load(tmp_path / "empty").score(USERS), model.score(USERS)
+    )
+
+
+def test_a_failed_swap_keeps_the_old_model(tiny, tmp_path, monkeypatch):
+    old = Popularity().fit(tiny)
+    path = old.save(tmp_path / "model")
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        if Path(dst) == path and Path(src).parent == path.parent:  # the new folder into place
+            raise OSError("disk full")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        ItemKNN(k_neighbors=2).fit(tiny).save(path)
+    monkeypatch.undo()
+    assert type(Recommender.load(path)) is Popularity
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]

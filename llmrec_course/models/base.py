@@ -181,6 +181,63 @@ def resolve_spec(spec, where: str) -> tuple[type[Recommender], dict]:
     return klass, check_params(klass, spec["params"], where)
 
 
+# ---------------------------------------------------------------- where save may write
+def _json_or_none(file: Path):
+    """The JSON content of `file`, or None when it is missing or unreadable."""
+    try:
+        return json.loads(file.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
+def _is_model_folder(path: Path) -> bool:
+    """True when `path` holds nothing but the files of a saved model, and its config.json says
+    it is one."""
+    allowed = {CONFIG_FILE, CATALOG_FILE, CATALOG_ARRAYS, WEIGHTS_FILE}
+    for entry in path.iterdir():
+        if entry.name not in allowed or entry.is_symlink() or not entry.is_file():
+            return False
+    config = _json_or_none(path / CONFIG_FILE)
+    return isinstance(config, dict) and "format_version" in config and "class" in config
+
+
+def _check_target(path: Path, overwrite: bool) -> None:
+    """FileExistsError naming `path` unless `save` may write there (see `Recommender.save`)."""
+    if path.is_symlink():
+        raise FileExistsError(f"{path} is a symbolic link; save to another path or remove the link")
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise FileExistsError(
+            f"{path} is a file, not a model folder; save() never replaces a file: choose another "
+            "path"
+        )
+    if overwrite or not any(path.iterdir()) or _is_model_folder(path):
+        return
+    names = sorted(p.name for p in path.iterdir())
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    raise FileExistsError(
+        f"{path} exists and is not (only) a model saved by save(): it holds {shown}; choose "
+        "another path, or pass overwrite=True to replace the folder and everything in it"
+    )
+
+
+def _swap_into_place(tmp: Path, path: Path) -> None:
+    """Rename the finished folder `tmp` onto `path`; on failure the old `path` is put back."""
+    if not path.exists():
+        os.replace(tmp, path)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{path.name}-old-", dir=path.parent))
+    os.replace(path, old / path.name)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        os.replace(old / path.name, path)
+        old.rmdir()
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def _binary_csr(data: RecData, positive_only: bool) -> sp.csr_matrix:
     frame = data.interactions
     if positive_only:
@@ -426,17 +483,23 @@ class Recommender(abc.ABC):
         check_same_data(self.fingerprint_, data, where=where)
 
     # ---------------------------------------------------------------- save / load
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the model to folder `path` (replaced if it exists); returns the path.
+    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Write the model to folder `path`; returns the path.
 
         Files: config.json (class, module, hyper-parameters, fingerprint), catalog.json (ids),
         catalog.safetensors (seen / positive matrices), weights.safetensors (`_get_state`).
-        Written into a temporary sibling folder, then renamed into place.
+        Everything is written into a temporary sibling folder, then renamed into place: a failed
+        save leaves what was at `path` as it was.
+
+        An existing `path` is replaced only when it is an empty folder or a model folder written
+        by `save` (nothing but its files), or, with ``overwrite=True``, any folder. Anything else
+        is a FileExistsError naming `path`; a file at `path` is never replaced.
         """
         from safetensors.torch import save_file
 
         self._require_fitted()
         path = Path(path)
+        _check_target(path, overwrite)
         path.parent.mkdir(parents=True, exist_ok=True)
         config = {
             "format_version": FORMAT_VERSION,
@@ -468,13 +531,8 @@ class Recommender(abc.ABC):
                 str(tmp / CATALOG_ARRAYS),
             )
             save_file(state, str(tmp / WEIGHTS_FILE))
-            if path.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{path.name}-old-", dir=path.parent))
-                os.replace(path, old / path.name)
-                os.replace(tmp, path)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, path)
+            _check_target(path, overwrite)  # again: something may have appeared meanwhile
+            _swap_into_place(tmp, path)
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
