@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import llmrec_course.models.base as base_module
 from llmrec_course.data import from_frames
 from llmrec_course.models import (
     CrossEncoderRanker,
@@ -202,3 +203,66 @@ def test_a_failed_swap_keeps_the_old_model(tiny, tmp_path, monkeypatch):
     monkeypatch.undo()
     assert type(Recommender.load(path)) is Popularity
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
+
+
+# ---------------------------------------------------------------- 3. checksums, damaged files
+def test_manifest_records_every_file(tiny, tmp_path):
+    path = _mf().fit(tiny).save(tmp_path / "mf")
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert manifest["format_version"] == base_module.FORMAT_VERSION == 2
+    assert sorted(manifest["files"]) == sorted(FILES)
+    for name, entry in manifest["files"].items():
+        data = (path / name).read_bytes()
+        assert entry == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+def test_one_flipped_byte_in_the_weights_is_caught(tiny, tmp_path):
+    path = _mf().fit(tiny).save(tmp_path / "mf")
+    data = bytearray((path / "weights.safetensors").read_bytes())
+    data[-1] ^= 0x40  # the last float's sign/exponent byte: still a valid file, other scores
+    (path / "weights.safetensors").write_bytes(bytes(data))
+    with pytest.raises(ValueError, match=r"weights\.safetensors.*sha256"):
+        Recommender.load(path)
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_truncated_files_are_named(tiny, tmp_path, name):
+    path = _mf().fit(tiny).save(tmp_path / "mf")
+    data = (path / name).read_bytes()
+    (path / name).write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match=rf"{name}.*truncated"):
+        Recommender.load(path)
+    # past the checksums (manifest rewritten to match), the parser's error names the file too
+    _rewrite(path, name, data[: len(data) // 2])
+    with pytest.raises(ValueError, match=rf"{name}: not a readable"):
+        Recommender.load(path)
+
+
+@pytest.mark.parametrize("name", FILES + ["manifest.json"])
+def test_missing_files_are_named(tiny, tmp_path, name):
+    path = _mf().fit(tiny).save(tmp_path / "mf")
+    (path / name).unlink()
+    with pytest.raises(FileNotFoundError, match=re.escape(str(path / name))):
+        Recommender.load(path)
+
+
+def test_other_format_versions_are_a_clear_error(tiny, tmp_path):
+    path = Popularity().fit(tiny).save(tmp_path / "model")
+    manifest = json.loads((path / "manifest.json").read_text())
+    (path / "manifest.json").write_text(json.dumps(manifest | {"format_version": 3}))
+    with pytest.raises(ValueError, match=r"manifest\.json: format_version 3.*reads 2"):
+        Recommender.load(path)
+    # a folder of format 1 (before checksums): config.json says so, and there is no manifest
+    (path / "manifest.json").unlink()
+    _rewrite_config(path, format_version=1)
+    with pytest.raises(ValueError, match=r"config\.json: format_version 1.*reads 2"):
+        Recommender.load(path)
+
+
+def test_catalog_must_match_the_fingerprint(tiny, tmp_path):
+    path = Popularity().fit(tiny).save(tmp_path / "model")
+    ids = json.loads((path / "catalog.json").read_text())
+    ids["item_ids"] = ids["item_ids"][::-1]
+    _rewrite(path, "catalog.json", json.dumps(ids).encode())
+    with pytest.raises(ValueError, match=r"catalog\.json.*fingerprint"):
+        Recommender.load(path)
