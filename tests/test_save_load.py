@@ -15,8 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 import llmrec_course.models.base as base_module
+import llmrec_course.train as T
 from llmrec_course.data import from_frames
 from llmrec_course.models import (
     CrossEncoderRanker,
@@ -24,6 +26,7 @@ from llmrec_course.models import (
     MatrixFactorization,
     Popularity,
     Recommender,
+    TwoTower,
 )
 
 FILES = ["config.json", "catalog.json", "catalog.safetensors", "weights.safetensors"]
@@ -266,3 +269,113 @@ def test_catalog_must_match_the_fingerprint(tiny, tmp_path):
     _rewrite(path, "catalog.json", json.dumps(ids).encode())
     with pytest.raises(ValueError, match=r"catalog\.json.*fingerprint"):
         Recommender.load(path)
+
+
+# ---------------------------------------------------------------- 4. strict, all-or-nothing restores
+def _net() -> torch.nn.Module:
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Linear(4, 2))
+    net[0].weight.requires_grad_(False)  # frozen: not in trainable_state
+    return net
+
+
+def _snapshot(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def _assert_unchanged(module: torch.nn.Module, before: dict[str, torch.Tensor]) -> None:
+    after = module.state_dict()
+    assert sorted(after) == sorted(before)
+    for name, value in before.items():
+        assert torch.equal(after[name], value), name
+
+
+def _trained_state() -> dict[str, torch.Tensor]:
+    other = _net()
+    with torch.no_grad():
+        for p in other.parameters():
+            p.add_(1.0)
+        other[1].num_batches_tracked += 5
+    return T.trainable_state(other)
+
+
+def test_load_checkpoint_requires_every_trainable_tensor(tmp_path):
+    state = _trained_state()
+    del state["2.bias"]
+    path = T.save_checkpoint(state, tmp_path / "ckpt.safetensors")
+    net = _net()
+    before = _snapshot(net)
+    with pytest.raises(ValueError, match=re.escape(str(path)) + r".*missing \['2.bias'\]"):
+        T.load_checkpoint(path, net)
+    _assert_unchanged(net, before)
+
+
+def test_load_checkpoint_checks_every_shape_before_copying(tmp_path):
+    good = T.save_checkpoint(_trained_state(), tmp_path / "good.safetensors")
+    last = list(T.load_checkpoint(good))[-1]  # the order the file is read back in
+    state = _trained_state()
+    state[last] = torch.zeros(state[last].numel() + 1, dtype=state[last].dtype)
+    path = T.save_checkpoint(state, tmp_path / "bad.safetensors")
+    assert list(T.load_checkpoint(path))[-1] == last  # the bad tensor is copied last
+    net = _net()
+    before = _snapshot(net)
+    with pytest.raises(ValueError, match=re.escape(str(path)) + f".*{re.escape(last)} has shape"):
+        T.load_checkpoint(path, net)
+    _assert_unchanged(net, before)
+
+
+def test_a_damaged_checkpoint_is_named(tmp_path):
+    path = T.save_checkpoint(_trained_state(), tmp_path / "ckpt.safetensors")
+    path.write_bytes(path.read_bytes()[:20])
+    with pytest.raises(ValueError, match=re.escape(f"checkpoint {path}: not a readable")):
+        T.load_checkpoint(path)
+
+
+def test_restore_checks_dtypes_and_unexpected_keys():
+    net = _net()
+    before = _snapshot(net)
+    state = _trained_state()
+    state["1.num_batches_tracked"] = state["1.num_batches_tracked"].float()  # int64 buffer
+    with pytest.raises(ValueError, match=r"1\.num_batches_tracked has dtype torch\.float32"):
+        T._restore(net, state)
+    _assert_unchanged(net, before)
+    state = _trained_state() | {"0.weight": net[0].weight.detach() + 1}  # frozen: not expected
+    with pytest.raises(ValueError, match=r"unexpected \['0.weight'\]"):
+        T._restore(net, state)
+    _assert_unchanged(net, before)
+    T._restore(net, _trained_state())  # the good state copies every tensor
+    tensors = dict(net.named_parameters()) | dict(net.named_buffers())
+    for name, value in _trained_state().items():
+        assert torch.equal(tensors[name], value), name
+
+
+def test_two_tower_rebuild_is_all_or_nothing(tiny_bert, tiny, tmp_path):
+    config = T.TrainConfig(num_epochs=1, batch_size=8, device="cpu", progress=False)
+    model = TwoTower(tiny_bert, finetune="frozen", proj_dim=4, config=config).fit(tiny)
+    loaded = Recommender.load(model.save(tmp_path / "tt"))
+    saved = dict(loaded._saved_weights)
+    last = list(saved)[-1]
+    loaded._saved_weights = saved | {last: torch.zeros(saved[last].numel() + 1)}
+    with pytest.raises(ValueError, match=rf"{last} has shape"):
+        loaded.encode_items(["a"])
+    assert loaded.module is None  # not left half restored
+    loaded._saved_weights = {k: v for k, v in saved.items() if k != last}
+    with pytest.raises(ValueError, match=rf"missing \['{last}'\]"):
+        loaded.encode_items(["a"])
+    assert loaded.module is None
+    loaded._saved_weights = saved
+    torch.testing.assert_close(loaded.encode_items(["a b"]), model.encode_items(["a b"]))
+
+
+def test_cross_encoder_rebuild_is_all_or_nothing(tiny_bert):
+    model = CrossEncoderRanker(tiny_bert, finetune="lora", lora_r=2)
+    model._build(seed=False)
+    saved = {n: p.detach().clone() for n, p in model.module.named_parameters() if p.requires_grad}
+    last = list(saved)[-1]
+    model._saved_identity, model.module = model._identity, None
+    model._saved_weights = saved | {last: torch.zeros(saved[last].numel() + 1)}
+    with pytest.raises(ValueError, match=rf"{last} has shape"):
+        model.pair_scores(["a"], ["b"])
+    assert model.module is None
+    model._saved_weights = saved
+    assert model.pair_scores(["a"], ["b"]).shape == (1,)
