@@ -350,14 +350,55 @@ def trainable_state(module: torch.nn.Module) -> dict[str, torch.Tensor]:
     return state
 
 
-def _restore(module: torch.nn.Module, state: dict[str, torch.Tensor]) -> None:
+def _restore(
+    module: torch.nn.Module,
+    state: dict[str, torch.Tensor],
+    expected: Iterable[str] | None = None,
+    where: str = "the state",
+) -> None:
+    """Copy `state` into `module`'s parameters and buffers, all or nothing.
+
+    `state` must hold exactly the names `expected` (default: what `trainable_state(module)`
+    writes, the trainable parameters and every buffer), each with the module's shape and the
+    module's dtype (a floating-point tensor may load into another floating-point dtype). All of
+    it is checked before the first copy: a ValueError names `where` and every missing,
+    unexpected or mismatched tensor, and the module is left as it was.
+    """
     tensors = dict(module.named_parameters()) | dict(module.named_buffers())
-    unknown = sorted(set(state) - set(tensors))
-    if unknown:
-        raise KeyError(f"state holds tensors the module does not have, e.g. {unknown[:3]}")
+    if expected is None:
+        expected = [n for n, p in module.named_parameters() if p.requires_grad]
+        expected += [n for n, _ in module.named_buffers()]
+    expected = set(expected)
+
+    def few(names: list[str]) -> str:
+        return f"{names[:5]}" + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+    problems = []
+    missing = sorted(expected - set(state))
+    if missing:
+        problems.append(f"missing {few(missing)}")
+    unexpected = sorted(set(state) - expected)
+    if unexpected:
+        problems.append(f"unexpected {few(unexpected)}")
+    for name in sorted(expected & set(state)):
+        value, target = state[name], tensors.get(name)
+        if target is None:
+            problems.append(f"{name} is not a parameter or buffer of the module")
+        elif not torch.is_tensor(value):
+            problems.append(f"{name} is a {type(value).__name__}, not a tensor")
+        elif tuple(value.shape) != tuple(target.shape):
+            problems.append(
+                f"{name} has shape {tuple(value.shape)}, the module's is {tuple(target.shape)}"
+            )
+        elif value.dtype != target.dtype and not (
+            value.dtype.is_floating_point and target.dtype.is_floating_point
+        ):
+            problems.append(f"{name} has dtype {value.dtype}, the module's is {target.dtype}")
+    if problems:
+        raise ValueError(f"{where} does not fit the module: " + "; ".join(problems))
     with torch.no_grad():
-        for name, value in state.items():
-            tensors[name].copy_(value.to(tensors[name].device))
+        for name in expected:
+            tensors[name].copy_(state[name].to(tensors[name].device))
 
 
 def save_checkpoint(state: dict[str, torch.Tensor], path: str | os.PathLike) -> Path:
@@ -380,15 +421,27 @@ def save_checkpoint(state: dict[str, torch.Tensor], path: str | os.PathLike) -> 
 def load_checkpoint(
     path: str | os.PathLike, module: torch.nn.Module | None = None
 ) -> dict[str, torch.Tensor]:
-    """Read a checkpoint written by `fit`/`save_checkpoint`; with `module`, copy it in too."""
+    """Read a checkpoint written by `fit`/`save_checkpoint` -> name -> tensor.
+
+    With `module`, copy it in too. The checkpoint must then hold exactly what
+    `trainable_state(module)` writes: every trainable parameter and every buffer of `module`,
+    with the module's shapes. Anything missing, unexpected or of another shape or dtype is a
+    ValueError naming the file and the tensors, raised before anything is copied (the module is
+    left as it was). Build the module as it was trained (same fine-tuning mode, so the same
+    parameters require grad) before loading into it.
+    """
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
-    state = load_file(str(path))
+    try:
+        state = load_file(str(path))
+    except SafetensorError as err:
+        raise ValueError(f"checkpoint {path}: not a readable safetensors file ({err})") from err
     if module is not None:
-        _restore(module, state)
+        _restore(module, state, where=f"checkpoint {path}")
     return state
 
 

@@ -11,8 +11,8 @@ import pytest
 from llmrec_course import metrics
 from llmrec_course.data import Split, from_frames
 from llmrec_course.evaluate import compare, evaluate, to_markdown
-from llmrec_course.protocol import validation_metric
 from llmrec_course.models import Popularity, Recommender
+from llmrec_course.protocol import validation_metric
 
 L3 = 1 / math.log2(3)  # DCG discount of rank 2
 L5 = 1 / math.log2(5)  # DCG discount of rank 4

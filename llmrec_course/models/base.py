@@ -21,13 +21,19 @@ num_items), 1 where the user has any training row — these are excluded from re
 ``positives_`` (csr, 1 where a training row has value > 0 — "the user's history"),
 ``item_popularity_`` (num_items,) = number of users with a positive training row per item, and
 ``fingerprint_`` (sizes and hashes of the ids, so evaluating on other data fails loudly).
+
+Saving (format 2): a folder with config.json (class, module, hyper-parameters, fingerprint),
+catalog.json (ids), catalog.safetensors (seen / positive matrices), weights.safetensors
+(`_get_state`) and manifest.json (sha256 and size of each of those four). `load` checks the
+manifest first, then builds only a class of the registry: every subclass of `Recommender` adds
+itself when it is defined (``class Mine(Recommender, register=False)`` opts out), so a saved
+folder can never make `load` import a module or call anything but a recommender's ``__init__``.
 """
 
 from __future__ import annotations
 
 import abc
 import hashlib
-import importlib
 import inspect
 import json
 import os
@@ -46,13 +52,24 @@ import torch
 from ..data.schema import ITEM_COL, USER_COL, VALUE_COL, RecData
 from ..score import top_k
 
-__all__ = ["Recommender", "data_fingerprint", "check_same_data", "FORMAT_VERSION"]
+__all__ = [
+    "FORMAT_VERSION",
+    "Recommender",
+    "check_params",
+    "check_same_data",
+    "data_fingerprint",
+    "registered_recommenders",
+    "resolve_spec",
+]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: manifest.json with checksums; 1 had none
+FORMAT_NAME = "llmrec_course.Recommender"  # manifest.json's "format"
 CONFIG_FILE = "config.json"
 CATALOG_FILE = "catalog.json"
 CATALOG_ARRAYS = "catalog.safetensors"
 WEIGHTS_FILE = "weights.safetensors"
+MANIFEST_FILE = "manifest.json"
+MODEL_FILES = (CONFIG_FILE, CATALOG_FILE, CATALOG_ARRAYS, WEIGHTS_FILE)  # listed in the manifest
 _MAX_CHUNK_CELLS = 2**25  # ~128 MB of float32 scores per chunk of users
 
 R = TypeVar("R", bound="Recommender")
@@ -99,6 +116,229 @@ def check_same_data(expected: dict, data: RecData, where: str = "evaluate") -> N
         )
 
 
+# ---------------------------------------------------------------- the registry of classes
+_REGISTRY: dict[tuple[str, str], type[Recommender]] = {}  # (module, class name) -> class
+
+
+def registered_recommenders() -> dict[str, type[Recommender]]:
+    """Every class `load` may build, by "module.Class" (the subclasses defined so far)."""
+    return {f"{module}.{name}": klass for (module, name), klass in sorted(_REGISTRY.items())}
+
+
+def _check_json_value(value, where: str) -> None:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return
+    if isinstance(value, (list, tuple)):
+        for n, item in enumerate(value):
+            _check_json_value(item, f"{where}[{n}]")
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError(f"{where}: key {key!r} is not a string")
+            _check_json_value(item, f"{where}[{key!r}]")
+        return
+    raise ValueError(f"{where} is a {type(value).__name__}, not a JSON value")
+
+
+def check_params(klass: type, params, where: str) -> dict:
+    """ValueError naming `where` unless `params` can be passed to ``klass.__init__``: a dict whose
+    keys are its named parameters (every one without a default present) and whose values are
+    JSON values. Returns `params`."""
+    if not isinstance(params, dict):
+        raise ValueError(
+            f"{where}: params of {klass.__name__} must be a JSON object, got {type(params).__name__}"
+        )
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    named = {
+        name: p
+        for name, p in inspect.signature(klass.__init__).parameters.items()
+        if name != "self" and p.kind in kinds
+    }
+    unknown = sorted(str(key) for key in params if key not in named)
+    if unknown:
+        raise ValueError(
+            f"{where}: {klass.__name__} has no parameter(s) {unknown}; it takes {sorted(named)}"
+        )
+    missing = sorted(n for n, p in named.items() if p.default is p.empty and n not in params)
+    if missing:
+        raise ValueError(f"{where}: {klass.__name__} needs the parameter(s) {missing}")
+    for name, value in params.items():
+        _check_json_value(value, f"{where}: params[{name!r}]")
+    return params
+
+
+def resolve_spec(spec, where: str) -> tuple[type[Recommender], dict]:
+    """A ``{"class", "module", "params"}`` dict (config.json, or a saved cross-encoder's base)
+    -> (registered class, checked params). Nothing is imported or called: a name that is not in
+    the registry is a ValueError naming `where`."""
+    if not isinstance(spec, dict):
+        raise ValueError(f"{where}: expected a JSON object, got {type(spec).__name__}")
+    module, name = spec.get("module"), spec.get("class")
+    if not isinstance(module, str) or not isinstance(name, str) or "params" not in spec:
+        raise ValueError(f"{where}: needs 'class' and 'module' (strings) and 'params'")
+    klass = _REGISTRY.get((module, name))
+    if klass is None or inspect.isabstract(klass):
+        raise ValueError(
+            f"{where}: {module}.{name} is not a registered Recommender class; load builds only "
+            f"these: {', '.join(registered_recommenders())} (import the module that defines "
+            "your own subclass first)"
+        )
+    return klass, check_params(klass, spec["params"], where)
+
+
+# ---------------------------------------------------------------- files of a saved folder
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with open(file, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _write_file(file: Path, data: bytes) -> dict:
+    """Write and fsync `data`; returns its manifest entry (sha256, size)."""
+    with open(file, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+def _read_json(file: Path):
+    if not file.is_file():
+        raise FileNotFoundError(f"{file} is missing: the saved model folder is incomplete")
+    try:
+        return json.loads(file.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{file}: not a readable JSON file ({err})") from err
+
+
+def _read_tensors(file: Path) -> dict[str, torch.Tensor]:
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    if not file.is_file():
+        raise FileNotFoundError(f"{file} is missing: the saved model folder is incomplete")
+    try:
+        return load_file(str(file))
+    except SafetensorError as err:
+        raise ValueError(f"{file}: not a readable safetensors file ({err})") from err
+
+
+def _version_error(file: Path, version) -> ValueError:
+    return ValueError(
+        f"{file}: format_version {version!r}, this code reads {FORMAT_VERSION}; save the model "
+        "again with this version of llmrec_course (fit it again if it was saved by another)"
+    )
+
+
+def _verify_folder(path: Path) -> None:
+    """Check manifest.json and the sha256 and size of every file it lists, before anything is
+    parsed. FileNotFoundError / ValueError naming the file."""
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path} is not a folder: save() writes a model as a folder")
+    manifest_file = path / MANIFEST_FILE
+    if not manifest_file.is_file():
+        config = _json_or_none(path / CONFIG_FILE)
+        version = config.get("format_version") if isinstance(config, dict) else None
+        if version is not None and version != FORMAT_VERSION:  # e.g. 1, before checksums
+            raise _version_error(path / CONFIG_FILE, version)
+        raise FileNotFoundError(
+            f"{manifest_file} is missing: is {path} a model folder written by Recommender.save?"
+        )
+    manifest = _read_json(manifest_file)
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
+        raise ValueError(f"{manifest_file}: not the manifest of a saved llmrec_course model")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise _version_error(manifest_file, manifest.get("format_version"))
+    entries = manifest.get("files")
+    if not isinstance(entries, dict) or sorted(entries) != sorted(MODEL_FILES):
+        listed = sorted(entries) if isinstance(entries, dict) else entries
+        raise ValueError(f"{manifest_file}: lists {listed!r}, expected {sorted(MODEL_FILES)}")
+    for name in MODEL_FILES:
+        file, entry = path / name, entries[name]
+        if not (
+            isinstance(entry, dict)
+            and isinstance(entry.get("sha256"), str)
+            and isinstance(entry.get("size"), int)
+        ):
+            raise ValueError(f"{manifest_file}: the entry of {name} is malformed: {entry!r}")
+        if not file.is_file():
+            raise FileNotFoundError(f"{file} is missing: the saved model folder is incomplete")
+        size = file.stat().st_size
+        if size != entry["size"]:
+            raise ValueError(
+                f"{file}: {size} bytes, but {entry['size']} were saved: the file is truncated "
+                "or was changed after saving"
+            )
+        digest = _sha256(file)
+        if digest != entry["sha256"]:
+            raise ValueError(
+                f"{file}: sha256 {digest[:16]}... differs from the saved {entry['sha256'][:16]}...: "
+                "the file is corrupted or was changed after saving"
+            )
+
+
+# ---------------------------------------------------------------- where save may write
+def _json_or_none(file: Path):
+    """The JSON content of `file`, or None when it is missing or unreadable."""
+    try:
+        return json.loads(file.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
+def _is_model_folder(path: Path) -> bool:
+    """True when `path` holds nothing but the files of a saved model (format 1 or 2), and its
+    manifest.json or config.json says it is one."""
+    allowed = {*MODEL_FILES, MANIFEST_FILE}
+    for entry in path.iterdir():
+        if entry.name not in allowed or entry.is_symlink() or not entry.is_file():
+            return False
+    manifest, config = _json_or_none(path / MANIFEST_FILE), _json_or_none(path / CONFIG_FILE)
+    if isinstance(manifest, dict) and manifest.get("format") == FORMAT_NAME:
+        return True
+    return isinstance(config, dict) and "format_version" in config and "class" in config
+
+
+def _check_target(path: Path, overwrite: bool) -> None:
+    """FileExistsError naming `path` unless `save` may write there (see `Recommender.save`)."""
+    if path.is_symlink():
+        raise FileExistsError(f"{path} is a symbolic link; save to another path or remove the link")
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise FileExistsError(
+            f"{path} is a file, not a model folder; save() never replaces a file: choose another "
+            "path"
+        )
+    if overwrite or not any(path.iterdir()) or _is_model_folder(path):
+        return
+    names = sorted(p.name for p in path.iterdir())
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    raise FileExistsError(
+        f"{path} exists and is not (only) a model saved by save(): it holds {shown}; choose "
+        "another path, or pass overwrite=True to replace the folder and everything in it"
+    )
+
+
+def _swap_into_place(tmp: Path, path: Path) -> None:
+    """Rename the finished folder `tmp` onto `path`; on failure the old `path` is put back."""
+    if not path.exists():
+        os.replace(tmp, path)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{path.name}-old-", dir=path.parent))
+    os.replace(path, old / path.name)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        os.replace(old / path.name, path)
+        old.rmdir()
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def _binary_csr(data: RecData, positive_only: bool) -> sp.csr_matrix:
     frame = data.interactions
     if positive_only:
@@ -125,6 +365,12 @@ class Recommender(abc.ABC):
     """
 
     name: str = "recommender"
+
+    def __init_subclass__(cls, register: bool = True, **kwargs) -> None:
+        """Every subclass joins the registry `load` builds from, unless ``register=False``."""
+        super().__init_subclass__(**kwargs)
+        if register:
+            _REGISTRY[(cls.__module__, cls.__name__)] = cls
 
     # ---------------------------------------------------------------- to implement
     @abc.abstractmethod
@@ -338,18 +584,24 @@ class Recommender(abc.ABC):
         check_same_data(self.fingerprint_, data, where=where)
 
     # ---------------------------------------------------------------- save / load
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the model to folder `path` (replaced if it exists); returns the path.
+    def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
+        """Write the model to folder `path`; returns the path.
 
         Files: config.json (class, module, hyper-parameters, fingerprint), catalog.json (ids),
-        catalog.safetensors (seen / positive matrices), weights.safetensors (`_get_state`).
-        Written into a temporary sibling folder, then renamed into place.
+        catalog.safetensors (seen / positive matrices), weights.safetensors (`_get_state`) and
+        manifest.json (sha256 and size of the four, checked by `load`). Everything is written
+        into a temporary sibling folder, then renamed into place: a failed save leaves what was
+        at `path` as it was.
+
+        An existing `path` is replaced only when it is an empty folder or a model folder written
+        by `save` (nothing but its files), or, with ``overwrite=True``, any folder. Anything else
+        is a FileExistsError naming `path`; a file at `path` is never replaced.
         """
-        from safetensors.torch import save_file
+        from safetensors.torch import save
 
         self._require_fitted()
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _check_target(path, overwrite)
         config = {
             "format_version": FORMAT_VERSION,
             "class": type(self).__name__,
@@ -365,28 +617,27 @@ class Recommender(abc.ABC):
                 f"{type(self).__name__} hyper-parameters must be JSON values to save: {err}"
             ) from err
         state = {key: value.detach().cpu().contiguous() for key, value in self._get_state().items()}
+        ids = {"item_ids": self.item_ids_.tolist(), "user_ids": self.user_ids_.tolist()}
+        catalog = {
+            "seen_indptr": torch.from_numpy(self.seen_.indptr.astype(np.int64)),
+            "seen_indices": torch.from_numpy(self.seen_.indices.astype(np.int64)),
+            "pos_indptr": torch.from_numpy(self.positives_.indptr.astype(np.int64)),
+            "pos_indices": torch.from_numpy(self.positives_.indices.astype(np.int64)),
+        }
+        payloads = {
+            CONFIG_FILE: config_text.encode("utf-8"),
+            CATALOG_FILE: json.dumps(ids).encode("utf-8"),
+            CATALOG_ARRAYS: save(catalog),
+            WEIGHTS_FILE: save(state),
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
         try:
-            (tmp / CONFIG_FILE).write_text(config_text)
-            ids = {"item_ids": self.item_ids_.tolist(), "user_ids": self.user_ids_.tolist()}
-            (tmp / CATALOG_FILE).write_text(json.dumps(ids))
-            save_file(
-                {
-                    "seen_indptr": torch.from_numpy(self.seen_.indptr.astype(np.int64)),
-                    "seen_indices": torch.from_numpy(self.seen_.indices.astype(np.int64)),
-                    "pos_indptr": torch.from_numpy(self.positives_.indptr.astype(np.int64)),
-                    "pos_indices": torch.from_numpy(self.positives_.indices.astype(np.int64)),
-                },
-                str(tmp / CATALOG_ARRAYS),
-            )
-            save_file(state, str(tmp / WEIGHTS_FILE))
-            if path.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{path.name}-old-", dir=path.parent))
-                os.replace(path, old / path.name)
-                os.replace(tmp, path)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, path)
+            files = {name: _write_file(tmp / name, data) for name, data in payloads.items()}
+            manifest = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "files": files}
+            _write_file(tmp / MANIFEST_FILE, json.dumps(manifest, indent=2).encode("utf-8"))
+            _check_target(path, overwrite)  # again: something may have appeared meanwhile
+            _swap_into_place(tmp, path)
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -397,57 +648,78 @@ class Recommender(abc.ABC):
         """Read a model written by `save`. `Recommender.load` returns whatever class was saved;
         `SomeModel.load` raises ValueError when the folder holds another class.
 
-        `train` (optional) re-attaches the training data as ``train_`` after checking its
-        fingerprint (models that need more than the saved arrays, e.g. text, may require it).
+        The checksums of manifest.json are verified before any file is parsed; the class must be
+        in the registry (see the module docstring) and config.json's params must be its
+        ``__init__`` parameters. Every error names the file at fault. `train` (optional)
+        re-attaches the training data as ``train_`` after checking its fingerprint (models that
+        need more than the saved arrays, e.g. text, may require it).
         """
-        from safetensors.torch import load_file
-
         path = Path(path)
-        config_file = path / CONFIG_FILE
-        if not config_file.is_file():
-            raise FileNotFoundError(f"{config_file} not found: is {path} a saved model folder?")
-        config = json.loads(config_file.read_text())
+        _verify_folder(path)
+        config_file, catalog_file = path / CONFIG_FILE, path / CATALOG_FILE
+        arrays_file, weights_file = path / CATALOG_ARRAYS, path / WEIGHTS_FILE
+        config = _read_json(config_file)
+        if not isinstance(config, dict):
+            raise ValueError(f"{config_file}: expected a JSON object, got {type(config).__name__}")
         if config.get("format_version") != FORMAT_VERSION:
+            raise _version_error(config_file, config.get("format_version"))
+        klass, params = resolve_spec(config, where=str(config_file))
+        if not issubclass(klass, cls):
             raise ValueError(
-                f"{config_file}: format_version {config.get('format_version')!r}, "
-                f"this code reads {FORMAT_VERSION}"
+                f"{path} holds a {klass.__name__!r} model, not a {cls.__name__!r}; "
+                f"use {klass.__name__}.load or Recommender.load"
             )
-        klass = cls
-        if cls is Recommender:
-            module = str(config.get("module", ""))
-            if not module.startswith("llmrec_course."):
-                raise ValueError(
-                    f"{config_file}: class {config.get('class')!r} from module {module!r} is "
-                    "not a course model; load it with its own class"
-                )
-            klass = getattr(importlib.import_module(module), config["class"])
-        elif config.get("class") != cls.__name__:
+        fingerprint = config.get("fingerprint")
+        keys = ("num_users", "num_items", "item_ids_sha1", "user_ids_sha1")
+        if not isinstance(fingerprint, dict) or sorted(fingerprint) != sorted(keys):
+            raise ValueError(f"{config_file}: 'fingerprint' must be an object with keys {keys}")
+
+        ids = _read_json(catalog_file)
+        if not (
+            isinstance(ids, dict)
+            and all(isinstance(ids.get(k), list) for k in ("item_ids", "user_ids"))
+            and all(isinstance(i, str) for k in ("item_ids", "user_ids") for i in ids[k])
+        ):
+            raise ValueError(f"{catalog_file}: needs 'item_ids' and 'user_ids', lists of strings")
+        found = {
+            "num_users": len(ids["user_ids"]),
+            "num_items": len(ids["item_ids"]),
+            "item_ids_sha1": _ids_digest(ids["item_ids"]),
+            "user_ids_sha1": _ids_digest(ids["user_ids"]),
+        }
+        if found != fingerprint:
             raise ValueError(
-                f"{path} holds a {config.get('class')!r} model, not a {cls.__name__!r}; "
-                f"use {config.get('class')}.load or Recommender.load"
+                f"{catalog_file}: the ids do not match the fingerprint in {config_file}"
             )
-        model = klass(**config["params"])
-        ids = json.loads((path / CATALOG_FILE).read_text())
-        arrays = load_file(str(path / CATALOG_ARRAYS))
+        arrays = _read_tensors(arrays_file)
+        shape = (found["num_users"], found["num_items"])
+        matrices = {}
+        for attr, prefix in (("seen_", "seen"), ("positives_", "pos")):
+            try:
+                indices = arrays[f"{prefix}_indices"].numpy()
+                indptr = arrays[f"{prefix}_indptr"].numpy()
+                data = np.ones(len(indices), dtype=np.float32)
+                matrices[attr] = sp.csr_matrix((data, indices, indptr), shape=shape)
+                matrices[attr].check_format(full_check=True)
+            except (KeyError, ValueError, TypeError) as err:
+                raise ValueError(f"{arrays_file}: no valid {prefix} matrix ({err})") from err
+        weights = _read_tensors(weights_file)
+
+        try:
+            model = klass(**params)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{config_file}: {err}") from err
         model.item_ids_ = np.asarray(ids["item_ids"], dtype=object)
         model.user_ids_ = np.asarray(ids["user_ids"], dtype=object)
-        shape = (len(model.user_ids_), len(model.item_ids_))
-        for attr, prefix in (("seen_", "seen"), ("positives_", "pos")):
-            indices = arrays[f"{prefix}_indices"].numpy()
-            matrix = sp.csr_matrix(
-                (
-                    np.ones(len(indices), dtype=np.float32),
-                    indices,
-                    arrays[f"{prefix}_indptr"].numpy(),
-                ),
-                shape=shape,
-            )
-            setattr(model, attr, matrix)
+        model.seen_, model.positives_ = matrices["seen_"], matrices["positives_"]
         model._derive_catalog()
-        model.fingerprint_ = config["fingerprint"]
+        model.fingerprint_ = fingerprint
         model.train_ = None
         if train is not None:
             check_same_data(model.fingerprint_, train, where="load(train=...)")
             model.train_ = train
-        model._set_state(load_file(str(path / WEIGHTS_FILE)))
+        try:
+            model._set_state(weights)
+        except (KeyError, ValueError, TypeError, IndexError, RuntimeError) as err:
+            raise ValueError(f"{weights_file}: {klass.__name__} cannot use it ({err!r})") from err
         return model

@@ -42,7 +42,6 @@ texts it needs (so a loaded model scores without the training data).
 
 from __future__ import annotations
 
-import importlib
 import json
 
 import numpy as np
@@ -55,7 +54,7 @@ from ..data.schema import PROFILE_COL, TITLE_COL, RecData
 from ..finetune import FINETUNE_MODES, prepare_encoder
 from ..train import TrainConfig, parameter_groups, ranking_validation
 from ..train import fit as train_fit
-from .base import Recommender, check_choice, check_positive_ints, check_same_data
+from .base import Recommender, check_choice, check_positive_ints, check_same_data, resolve_spec
 from .content import ZeroShotContent, resolve_encoder, user_histories
 from .two_tower import tensor_to_text, text_to_tensor
 
@@ -118,9 +117,9 @@ class CrossEncoderRanker(Recommender):
             max_history_items=max_history_items,
         )
         self.encoder, self._text_encoder = resolve_encoder(encoder)
-        if isinstance(base, dict):  # from a saved config.json: an unfitted instance
-            klass = getattr(importlib.import_module(base["module"]), base["class"])
-            base = klass(**base["params"])
+        if isinstance(base, dict):  # from a saved config.json: an unfitted registered model
+            klass, params = resolve_spec(base, where="CrossEncoderRanker base")
+            base = klass(**params)
         if base is not None and not isinstance(base, Recommender):
             raise TypeError(f"base must be a Recommender or None, got {type(base).__name__}")
         self.base = base
@@ -413,21 +412,26 @@ class CrossEncoderRanker(Recommender):
         self.module = None  # rebuilt on first use
 
     def _rebuild_module(self) -> None:
+        """The trained cross-encoder of a loaded model: its folder + the saved weights.
+
+        All or nothing: on any mismatch `module` stays None (never half restored)."""
+        from ..train import _restore
+
         self._build()
-        if self._identity != self._saved_identity:
-            raise ValueError(
-                f"the encoder at {self.encoder!r} has changed since this model was saved "
-                f"(identity {self._identity!r}, saved {self._saved_identity!r})"
+        try:
+            if self._identity != self._saved_identity:
+                raise ValueError(
+                    f"the encoder at {self.encoder!r} has changed since this model was saved "
+                    f"(identity {self._identity!r}, saved {self._saved_identity!r})"
+                )
+            trainable = [n for n, p in self.module.named_parameters() if p.requires_grad]
+            _restore(
+                self.module,
+                self._saved_weights,
+                expected=trainable,
+                where="the saved cross-encoder weights ('module.*' of weights.safetensors)",
             )
-        params = dict(self.module.named_parameters())
-        trainable = {n for n, p in params.items() if p.requires_grad}
-        if set(self._saved_weights) != trainable:
-            raise ValueError(
-                "saved cross-encoder weights do not match the model: missing "
-                f"{sorted(trainable - set(self._saved_weights))[:3]}, unexpected "
-                f"{sorted(set(self._saved_weights) - trainable)[:3]}"
-            )
-        with torch.no_grad():
-            for name, value in self._saved_weights.items():
-                params[name].copy_(value)
+        except BaseException:
+            self.module = None
+            raise
         self.module.eval()

@@ -565,22 +565,27 @@ class TwoTower(Recommender):
         self.module = None  # rebuilt on demand (encode_items, save)
 
     def _rebuild_module(self) -> None:
-        """The trained towers of a loaded model: encoder from its folder + the saved weights."""
+        """The trained towers of a loaded model: encoder from its folder + the saved weights.
+
+        All or nothing: on any mismatch `module` stays None (never half restored)."""
+        from ..train import _restore
+
         self._build(len(self.user_ids_), for_training=False)
-        if self._identity != self._saved_identity:
-            raise ValueError(
-                f"the encoder at {self.encoder!r} has changed since this model was saved "
-                f"(identity {self._identity!r}, saved {self._saved_identity!r}); its saved "
-                "adapter/head weights only fit the original encoder"
+        try:
+            if self._identity != self._saved_identity:
+                raise ValueError(
+                    f"the encoder at {self.encoder!r} has changed since this model was saved "
+                    f"(identity {self._identity!r}, saved {self._saved_identity!r}); its saved "
+                    "adapter/head weights only fit the original encoder"
+                )
+            trainable = [n for n, p in self.module.named_parameters() if p.requires_grad]
+            _restore(
+                self.module,
+                self._saved_weights,
+                expected=trainable,
+                where="the saved two-tower weights ('module.*' of weights.safetensors)",
             )
-        params = dict(self.module.named_parameters())
-        trainable = {n for n, p in params.items() if p.requires_grad}
-        if set(self._saved_weights) != trainable:
-            raise ValueError(
-                f"saved weights do not match the model: missing {sorted(trainable - set(self._saved_weights))[:3]}, "
-                f"unexpected {sorted(set(self._saved_weights) - trainable)[:3]}"
-            )
-        with torch.no_grad():
-            for name, value in self._saved_weights.items():
-                params[name].copy_(value)
+        except BaseException:
+            self.module = None
+            raise
         self.module.eval()
