@@ -85,6 +85,8 @@ def relevant_items(target: RecData, excluded: sp.csr_matrix) -> dict[int, np.nda
         target.user_codes(frame[USER_COL]) * np.int64(target.num_items)
         + target.item_codes(frame[ITEM_COL])
     )
+    if not len(keys):
+        return {}
     users, items = keys // target.num_items, keys % target.num_items
     keep = np.asarray(excluded[users, items]).ravel() == 0
     users, items = users[keep], items[keep]

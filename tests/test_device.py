@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 import numpy as np
@@ -41,6 +42,28 @@ def test_same_seed_same_numbers():
     assert a[0] != c[0] and not torch.equal(a[2], c[2])
     with pytest.raises(TypeError, match="seed must be an int"):
         lrc.seed_everything("1")
+
+
+def test_seed_everything_does_not_pretend_to_set_the_hash_seed(monkeypatch):
+    monkeypatch.delenv("PYTHONHASHSEED", raising=False)
+    lrc.seed_everything(5)  # the hash seed only works before start-up: it is not touched
+    assert "PYTHONHASHSEED" not in os.environ
+
+
+def test_torch_seed_repeats_and_restores_the_callers_state():
+    torch.manual_seed(99)
+    state = torch.get_rng_state()
+    with lrc.device.torch_seed(3):
+        a = torch.rand(4)
+    assert torch.equal(torch.get_rng_state(), state)
+    with lrc.device.torch_seed(3):
+        b = torch.rand(4)
+    with lrc.device.torch_seed(4):
+        c = torch.rand(4)
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    with pytest.raises(TypeError, match="seed must be an int"):
+        with lrc.device.torch_seed(1.5):
+            pass
 
 
 @pytest.mark.gpu

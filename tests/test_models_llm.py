@@ -531,3 +531,47 @@ def test_cross_encoder_hard_negatives_come_from_the_base_candidates(tiny_bert):
         assert set(row.tolist()) <= set(cand[u].tolist())
     with pytest.raises(ValueError, match="negatives"):
         CrossEncoderRanker(tiny_bert, negatives="hard")
+
+
+# --- global state and the one relevance rule -----------------------------------------------------
+
+
+def _global_state():
+    return torch.get_rng_state(), np.random.get_state()[1].copy()
+
+
+def test_building_and_fitting_models_leaves_the_global_random_state_alone(tiny_bert, split):
+    import random
+
+    torch.manual_seed(42)
+    np.random.seed(42)
+    random.seed(42)
+    before, py_before = _global_state(), random.getstate()
+    TwoTower(tiny_bert, finetune="lora", lora_r=2, proj_dim=8, config=config(num_epochs=1)).fit(
+        split.train
+    )
+    CrossEncoderRanker(
+        tiny_bert, base=Popularity(), finetune="frozen", config=config(num_epochs=1)
+    )._build()
+    lrc.make_tiny_encoder("gpt2", seed=9)
+    after = _global_state()
+    assert torch.equal(before[0], after[0]) and np.array_equal(before[1], after[1])
+    assert random.getstate() == py_before
+
+
+def test_early_stopping_judges_relevance_as_evaluate_does(tiny_bert):
+    """positive_threshold says what counts as history for training; what counts as relevant
+    when validating is the protocol's rule, the same as `lrc.evaluate`'s."""
+    data = planted(per_user=6)
+    frame = data.interactions.copy()  # ratings by position; the 5th (validation) is 2 or 5
+    frame["value"] = np.tile([5, 4, 5, 4, 2, 1, 5, 4, 5, 4, 5, 4], len(frame) // 12).astype(float)
+    split = lrc.data.leave_last_out(data.with_interactions(frame))
+    model = TwoTower(
+        tiny_bert,
+        finetune="frozen",
+        proj_dim=8,
+        positive_threshold=3.0,
+        config=config(num_epochs=1, max_valid_users=None, metric="recall@5"),
+    ).fit(split.train)
+    table = lrc.evaluate(model, split, split="valid", ks=(5,), ci=None)
+    assert model.validation_score(split.valid) == pytest.approx(table["recall@5"].iloc[0])

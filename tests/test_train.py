@@ -420,3 +420,66 @@ def test_amp_step_on_cuda(monkeypatch, dtype):
 def test_amp_off_on_cuda_records_no_dtype():
     hist = fit(Toy(dtype=torch.float32), None, cfg(device="cuda", amp=False))
     assert hist.amp_dtype is None and hist.device.startswith("cuda")
+
+
+# --- blow-ups, seeding, schedules ---------------------------------------------------------------
+
+
+class NanGradient(Toy):
+    """A finite loss whose gradient is NaN: d/dw ‖w‖ at w = 0 is 0/0."""
+
+    def training_loss(self, batch):
+        weight = self.module["head"].weight
+        with torch.no_grad():
+            weight.zero_()
+        return torch.sqrt((weight**2).sum()) + 0.0 * super().training_loss(batch)
+
+
+def test_a_non_finite_gradient_stops_before_the_update():
+    model = NanGradient()
+    config = cfg(num_epochs=2, batch_size=4)
+    with pytest.raises(FloatingPointError, match=r"gradient norm is nan at step 0 \(epoch 0\)"):
+        fit(model, None, config)
+    assert model.calls == 1  # stopped at the first step, not one step later as a NaN loss
+    for name, p in model.module.named_parameters():
+        assert torch.isfinite(p).all(), f"{name}: the NaN update was applied"
+
+
+class NanInLoss(Toy):
+    """A blow-up inside a loss function (its input check refuses NaN embeddings)."""
+
+    def training_loss(self, batch):
+        from llmrec_course import losses
+
+        self.calls += 1
+        user = self.module["encoder"](batch["x"]).float()
+        if self.calls == 3:
+            user = user * float("nan")
+        return losses.softmax(user, user.detach() + 1.0, 1.0)
+
+
+def test_a_loss_that_refuses_nan_names_step_and_epoch():
+    with pytest.raises(FloatingPointError, match=r"at step 2 \(epoch 2, micro-batch 0\).*softmax"):
+        fit(NanInLoss(), None, cfg(num_epochs=3, batch_size=8))
+
+
+def test_fit_leaves_the_global_random_state_alone():
+    model = Toy(dropout=0.5)  # (the toy itself seeds torch when it is built)
+    torch.manual_seed(1234)
+    np.random.seed(1234)
+    before_torch, before_np = torch.get_rng_state(), np.random.get_state()[1].copy()
+    fit(model, None, cfg(num_epochs=2, batch_size=2, seed=7))
+    assert torch.equal(torch.get_rng_state(), before_torch)
+    assert np.array_equal(np.random.get_state()[1], before_np)
+    # and dropout still repeats for a seed
+    a = fit(Toy(dropout=0.5), None, cfg(num_epochs=2, batch_size=2, seed=7)).step_loss
+    b = fit(Toy(dropout=0.5), None, cfg(num_epochs=2, batch_size=2, seed=7)).step_loss
+    c = fit(Toy(dropout=0.5), None, cfg(num_epochs=2, batch_size=2, seed=8)).step_loss
+    assert a == b and a != c
+
+
+def test_constant_schedule_keeps_every_lr():
+    hist = fit(Toy(), None, cfg(num_epochs=2, batch_size=2, lr_schedule="constant"))
+    assert hist.step_lr["encoder"] == [1e-2] * 8 and hist.step_lr["head"] == [1e-1] * 8
+    with pytest.raises(ValueError, match="lr_schedule"):
+        cfg(lr_schedule="cosine")
