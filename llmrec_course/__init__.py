@@ -25,13 +25,14 @@ from . import (
     losses,
     metrics,
     models,
+    protocol,
     train,
 )
 from . import score as _score_module  # noqa: F401  (the module; `lrc.score` is the function)
 from .device import autocast, get_device, seed_everything
 from .embed import TextEncoder
 from .encoders import load_encoder, make_tiny_encoder
-from .evaluate import compare, evaluate
+from .evaluate import compare, evaluate, to_markdown
 from .score import score, top_k, user_profile
 from .train import History, TrainConfig, fit
 
@@ -59,6 +60,8 @@ __all__ = [
     "models",
     "score",
     "seed_everything",
+    "protocol",
+    "to_markdown",
     "top_k",
     "train",
     "user_profile",

@@ -575,3 +575,14 @@ def test_early_stopping_judges_relevance_as_evaluate_does(tiny_bert):
     ).fit(split.train)
     table = lrc.evaluate(model, split, split="valid", ks=(5,), ci=None)
     assert model.validation_score(split.valid) == pytest.approx(table["recall@5"].iloc[0])
+
+
+def test_zero_shot_with_a_decoder_and_blank_item_texts(tiny_gpt2):
+    data = planted()
+    items = data.items.copy()
+    items.loc[[0, 5], "title"] = ["", "   "]  # blank items: embedded as the BOS token
+    blank = lrc.data.from_frames(items, data.interactions, data.users, name="blank")
+    split = lrc.data.leave_last_out(blank)
+    model = ZeroShotContent(tiny_gpt2).fit(split.train)
+    scores = model.score([f"u{u}" for u in range(16)])
+    assert scores.shape == (16, 24) and np.isfinite(scores).all()

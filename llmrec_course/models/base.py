@@ -49,7 +49,7 @@ import pandas as pd
 import scipy.sparse as sp
 import torch
 
-from ..data.schema import ITEM_COL, USER_COL, VALUE_COL, RecData
+from ..data.schema import ITEM_COL, USER_COL, RecData
 from ..score import top_k
 
 __all__ = [
@@ -339,22 +339,6 @@ def _swap_into_place(tmp: Path, path: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _binary_csr(data: RecData, positive_only: bool) -> sp.csr_matrix:
-    frame = data.interactions
-    if positive_only:
-        frame = frame[frame[VALUE_COL] > 0]
-    rows = data.user_codes(frame[USER_COL])
-    cols = data.item_codes(frame[ITEM_COL])
-    matrix = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, cols)),
-        shape=(data.num_users, data.num_items),
-    )
-    matrix.sum_duplicates()
-    matrix.data[:] = 1.0
-    matrix.sort_indices()
-    return matrix
-
-
 class Recommender(abc.ABC):
     """Abstract base of every recommender: fit, score, recommend, save, load.
 
@@ -452,8 +436,11 @@ class Recommender(abc.ABC):
         self.train_ = train
         self.item_ids_ = np.asarray(train.items[ITEM_COL].tolist(), dtype=object)
         self.user_ids_ = np.asarray(train.users[USER_COL].tolist(), dtype=object)
-        self.seen_ = _binary_csr(train, positive_only=False)  # (num_users, num_items)
-        self.positives_ = _binary_csr(train, positive_only=True)  # (num_users, num_items)
+        self.seen_ = train.interaction_matrix()  # (num_users, num_items), any training row
+        # (num_users, num_items), rows with value > 0: the user's history
+        self.positives_ = train.interaction_matrix(threshold=0.0)
+        self.seen_.sort_indices()
+        self.positives_.sort_indices()
         self._derive_catalog()
         self.fingerprint_ = fingerprint
 
