@@ -327,8 +327,10 @@ def encode_ids(
     where the batches go (default: the model's parameters' device). on_batch(n): called after
     each batch with its size (progress bars).
     """
+    model = getattr(model_or_backend, "model", model_or_backend)
+    if not ids:  # nothing to encode: an empty (0, d) block
+        return torch.zeros(0, int(model.config.hidden_size), dtype=torch.float32)
     if device is None:
-        model = getattr(model_or_backend, "model", model_or_backend)
         device = next(model.parameters()).device
     lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
     out = None
