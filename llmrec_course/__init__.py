@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 from . import (
     cache,
+    course,
     data,
     device,
     embed,
@@ -29,6 +30,7 @@ from . import (
     train,
 )
 from . import score as _score_module  # noqa: F401  (the module; `lrc.score` is the function)
+from .course import show_source
 from .device import autocast, get_device, seed_everything
 from .embed import TextEncoder
 from .encoders import load_encoder, make_tiny_encoder
@@ -43,6 +45,8 @@ __all__ = [
     "__version__",
     "autocast",
     "cache",
+    "course",
+    "show_source",
     "compare",
     "data",
     "device",

@@ -1,4 +1,4 @@
-"""The `llmrec-course` command: demo | doctor | data list | data stats NAME."""
+"""The `llmrec-course` command: run | demo | doctor | notebooks build|check | data list|stats."""
 
 from __future__ import annotations
 
@@ -75,6 +75,41 @@ def _cmd_doctor(args) -> int:
     return 0 if ok else 1
 
 
+def _cmd_run(args) -> int:
+    from .report import run_course
+
+    only = args.only.split(",") if args.only else None
+    return run_course(
+        only=only,
+        profile=args.profile,
+        data=args.data,
+        out=args.out,
+        seed=args.seed,
+        notebooks=args.notebooks,
+    )
+
+
+def _cmd_notebooks(args) -> int:
+    from . import notebooks as nbs
+
+    chosen = nbs.sources(args.notebooks, args.only.split(",") if args.only else None)
+    if args.notebooks_cmd == "check":
+        problems = {
+            k: v for k, v in nbs.stale(args.notebooks).items() if k in {s.name for s in chosen}
+        }
+        for name, why in problems.items():
+            print(f"{name}: stale — {why}")
+        print("all notebooks are fresh" if not problems else "run `make notebooks`")
+        return 1 if problems else 0
+    for n, source in enumerate(chosen, 1):
+        if nbs.sync_colab_cells(source):
+            print(f"{source.name}: badge and install cell regenerated")
+        print(f"[{n}/{len(chosen)}] building {source.name} (cpu profile) …", flush=True)
+        stamp = nbs.build(source)
+        print(f"    {source.notebook.name} written in {stamp['seconds']:.0f} s", flush=True)
+    return 0
+
+
 def _cmd_data(args) -> int:
     from .data import catalog
 
@@ -97,6 +132,38 @@ def build_parser() -> argparse.ArgumentParser:
         description="LLM embeddings for recommender systems — the course's tools.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser(
+        "run", help="execute the course's notebooks in order and write a report (the main job)"
+    )
+    run.add_argument("--only", default=None, help="notebook numbers or names, e.g. 01,03")
+    run.add_argument(
+        "--profile",
+        default="auto",
+        choices=["auto", "smoke", "cpu", "gpu"],
+        help="sizes and models: smoke (seconds), cpu (minutes), gpu (Colab); auto picks gpu "
+        "when CUDA is present, else cpu",
+    )
+    run.add_argument("--data", default="bundled", choices=["bundled", "real"])
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument(
+        "--out", default="runs/latest", help="folder for the executed notebooks and the report"
+    )
+    run.add_argument("--notebooks", default=None, help="the course's notebooks folder")
+    run.set_defaults(func=_cmd_run)
+
+    notebooks = sub.add_parser(
+        "notebooks", help="maintainers: rebuild the committed notebooks, or check they are fresh"
+    )
+    nb_sub = notebooks.add_subparsers(dest="notebooks_cmd", required=True)
+    for name, text in (
+        ("build", "execute in the cpu profile and save in place, with stamps and metrics"),
+        ("check", "exit 1 if a committed notebook no longer matches its source or the package"),
+    ):
+        cmd = nb_sub.add_parser(name, help=text)
+        cmd.add_argument("--only", default=None, help="notebook numbers or names, e.g. 01,03")
+        cmd.add_argument("--notebooks", default=None, help="the course's notebooks folder")
+    notebooks.set_defaults(func=_cmd_notebooks)
 
     demo = sub.add_parser(
         "demo", help="recommend from a small three-domain catalogue with the offline encoder"
@@ -138,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError, KeyError, TypeError) as err:
         print(f"llmrec-course {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except RuntimeError as err:  # a notebook that failed (NotebookError names it and the cell)
+        print(f"llmrec-course {args.command}: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

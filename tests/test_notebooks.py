@@ -1,0 +1,287 @@
+"""The course's notebooks: fresh, executable, honest — and the machinery that runs them.
+
+- every notebook's committed outputs match its source and the package (the stamp);
+- every notebook runs to the end in the `smoke` profile, in a fresh kernel, offline;
+- the course's quality claims hold on the metrics the committed `cpu` run recorded;
+- the fast notebooks' marked outputs reproduce (nbval, on a copy);
+- the Colab install cell installs the released version, tested with a stand-in google.colab;
+- `llmrec-course run` writes its report and names a failing notebook and cell.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import llmrec_course as lrc
+from llmrec_course import notebooks as nbs
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = nbs.sources(ROOT / "notebooks")
+IDS = [s.name for s in SOURCES]
+FAST_SECONDS = 60  # notebooks whose cpu run is shorter also get nbval
+
+
+def _committed_metrics(source) -> dict:
+    return json.loads(source.metrics.read_text())["metrics"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Quality claims, asserted on the committed cpu run. Each returns {claim: bool}.
+
+
+def _claims_00(m: dict) -> dict:
+    return {
+        "fp16 flushes a 1e-8 gradient to zero": m["fp16_of_1e-8"] == 0.0,
+        "loss scaling keeps it (within 1%)": abs(m["fp16_scaled_of_1e-8"] / 1e-8 - 1) < 0.01,
+        "bf16 keeps it (within 1%)": abs(m["bf16_of_1e-8"] / 1e-8 - 1) < 0.01,
+        "a T4 gets fp16": m["amp_dtype_t4"] == "float16",
+        "an A100 gets bf16": m["amp_dtype_a100"] == "bfloat16",
+        "doctor finds the course ready": m["doctor_status"] == 0,
+    }
+
+
+CLAIMS = {"00_setup_and_gpu": _claims_00}
+
+
+# ---------------------------------------------------------------------------------------------
+# The committed notebooks
+
+
+def test_the_course_has_its_notebooks():
+    assert IDS[:1] == ["00_setup_and_gpu"]
+    assert set(CLAIMS) <= set(IDS), "a claim names a notebook that does not exist"
+    assert all(name in CLAIMS for name in IDS), "every notebook needs quality claims here"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_committed_outputs_are_fresh(source):
+    why = nbs.stale(ROOT / "notebooks").get(source.name)
+    assert why is None, f"{source.notebook.name} is stale: {why}. Run `make notebooks`."
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_quality_claims_on_the_committed_cpu_run(source):
+    claims = CLAIMS[source.name](_committed_metrics(source))
+    failed = [claim for claim, holds in claims.items() if not holds]
+    assert not failed, f"{source.name}: {failed}"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_notebook_anatomy(source):
+    nb = nbs.read_source(source)
+    text = "\n".join(c.source for c in nb.cells)
+    for heading in (
+        "**You will learn**",
+        "**Prerequisites",
+        "## Check your understanding",
+        "## Summary",
+        "**Next",
+    ):
+        assert heading in text, f"{source.name} lacks {heading!r}"
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{source.name}: exactly one cell tagged 'parameters'"
+    for name in ("PROFILE", "DATA", "SEED", "METRICS_PATH"):
+        assert f"{name} =" in tagged[0].source, f"{source.name}: parameters cell lacks {name}"
+    assert "record_metrics(" in nb.cells[-1].source, f"{source.name}: last cell records metrics"
+    assert "<details>" in text, f"{source.name}: answers folded in <details>"
+
+
+# ---------------------------------------------------------------------------------------------
+# Executed in the smoke profile
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_runs_to_the_end_in_the_smoke_profile(source, tmp_path):
+    metrics_path = tmp_path / "metrics.json"
+    start = time.perf_counter()
+    nbs.execute(
+        source,
+        {"PROFILE": "smoke", "DATA": "bundled", "SEED": 0, "METRICS_PATH": str(metrics_path)},
+        cwd=tmp_path,
+        timeout=300,
+    )
+    seconds = time.perf_counter() - start
+    print(f"\n{source.name}: smoke run {seconds:.1f} s")
+    record = json.loads(metrics_path.read_text())
+    assert record["context"]["profile"] == "smoke"
+    assert set(record["metrics"]) == set(_committed_metrics(source)), (
+        "the smoke run records the same metrics as the committed cpu run"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# nbval on the fast notebooks (a copy: re-running must not touch the committed files)
+
+
+FAST = [s for s in SOURCES if (nbs.stamp_of(s) or {}).get("seconds", FAST_SECONDS) < FAST_SECONDS]
+
+
+@pytest.mark.parametrize("source", FAST, ids=[s.name for s in FAST])
+def test_marked_outputs_reproduce(source, tmp_path):
+    copy = tmp_path / source.notebook.name
+    shutil.copy(source.notebook, copy)
+    sanitize = ROOT / "notebooks" / "nbval_sanitize.cfg"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--nbval-lax",
+            "--nbval-current-env",
+            "--nbval-sanitize-with",
+            str(sanitize),
+            str(copy),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**nbs.RUN_ENV, **dict(__import__("os").environ)},
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Colab
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_colab_cells_come_from_one_place(source):
+    nb = nbs.read_source(source)
+    install = [c for c in nb.cells if nbs.INSTALL_TAG in c.metadata.get("tags", [])]
+    assert len(install) == 1 and install[0].source == lrc.course.colab_install_source()
+    assert lrc.course.colab_badge(source.notebook.name) in nb.cells[0].source
+
+
+def test_the_install_cell_installs_this_release_in_colab_only(monkeypatch):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    calls = []
+    monkeypatch.setattr(shell, "run_line_magic", lambda name, line: calls.append((name, line)))
+    cell = lrc.course.colab_install_source()
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    assert shell.run_cell(cell).success and calls == []  # not in Colab: nothing installed
+    monkeypatch.setitem(sys.modules, "google.colab", type(sys)("google.colab"))
+    assert shell.run_cell(cell).success
+    version = lrc.__version__
+    want = f'install -q "llmrec-course @ git+{lrc.course.REPO_URL}@v{version}"'
+    assert calls == [("pip", want)]
+
+
+# ---------------------------------------------------------------------------------------------
+# The runner
+
+
+def _course(tmp_path, cells: dict[str, str]) -> Path:
+    """A stand-in course folder: notebooks/src/NN_x.py with the given code cells."""
+    src = tmp_path / "notebooks" / "src"
+    src.mkdir(parents=True)
+    for name, code in cells.items():
+        (src / f"{name}.py").write_text(
+            '# %% tags=["parameters"]\nPROFILE = "auto"\nDATA = "bundled"\nSEED = 0\n'
+            f"METRICS_PATH = None\n\n# %%\n{code}\n\n# %%\nimport llmrec_course as lrc\n"
+            "lrc.course.record_metrics(METRICS_PATH, {'ok': 1})\n"
+        )
+    return tmp_path / "notebooks"
+
+
+def test_run_writes_the_report_and_names_a_failing_cell(tmp_path, capsys):
+    from llmrec_course.report import run_course
+
+    folder = _course(
+        tmp_path,
+        {
+            "00_fine": "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.show()",
+            "01_broken": "x = 1\n1 / 0",
+            "02_after": "y = 2",
+        },
+    )
+    out = tmp_path / "run"
+    status = run_course(profile="smoke", out=out, notebooks=folder)
+    printed = capsys.readouterr().out
+    assert status == 1
+    assert "01_broken: cell 2 (x = 1) raised ZeroDivisionError" in printed
+    md = (out / "report.md").read_text()
+    assert "| 00_fine | ok |" in md and "| 01_broken | FAILED |" in md
+    assert "| 02_after | not run (an earlier notebook failed) |" in md
+    html = (out / "report.html").read_text()
+    assert "data:image/png;base64," in html and "ZeroDivisionError" in html
+    assert (out / "00_fine.ipynb").is_file() and (out / "01_broken.ipynb").is_file()
+    assert json.loads((out / "metrics" / "00_fine.json").read_text())["metrics"] == {"ok": 1}
+
+
+def test_run_command_line_only_and_errors(tmp_path):
+    folder = _course(tmp_path, {"00_a": "a = 1", "01_b": "b = 2"})
+    from llmrec_course.cli import main
+
+    out = tmp_path / "run"
+    assert (
+        main(
+            [
+                "run",
+                "--only",
+                "01",
+                "--profile",
+                "smoke",
+                "--out",
+                str(out),
+                "--notebooks",
+                str(folder),
+            ]
+        )
+        == 0
+    )
+    assert "| 01_b | ok |" in (out / "report.md").read_text()
+    assert "00_a" not in (out / "report.md").read_text()
+    assert main(["run", "--only", "07", "--notebooks", str(folder), "--out", str(out)]) == 2
+
+
+def test_a_missing_kernel_and_a_timeout_name_the_notebook(tmp_path, monkeypatch):
+    folder = _course(tmp_path, {"00_slow": "import time\ntime.sleep(30)"})
+    source = nbs.sources(folder)[0]
+    with pytest.raises(nbs.NotebookError, match=r"00_slow: .*(Timeout|timed out)"):
+        nbs.execute(source, {"PROFILE": "smoke"}, cwd=tmp_path, timeout=2)
+    monkeypatch.setattr(nbs, "KERNEL", "no-such-kernel")
+    with pytest.raises(
+        nbs.NotebookError, match="00_slow: no Jupyter kernel named 'no-such-kernel'"
+    ):
+        nbs.execute(source, {"PROFILE": "smoke"}, cwd=tmp_path)
+
+
+def test_staleness_is_detected(tmp_path):
+    folder = _course(tmp_path, {"00_a": "a = 1"})
+    source = nbs.sources(folder)[0]
+    assert "never built" in nbs.stale(folder)["00_a"]
+    nbs.build(source)
+    assert nbs.stale(folder) == {}
+    source.path.write_text(source.path.read_text() + "\n# %%\nb = 2\n")
+    assert "source" in nbs.stale(folder)["00_a"]
+
+
+# ---------------------------------------------------------------------------------------------
+# make test-full: the notebooks on the real datasets
+
+
+@pytest.mark.full
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_runs_on_the_real_data(source, tmp_path, real_data_dir):
+    metrics_path = tmp_path / "metrics.json"
+    nbs.execute(
+        source,
+        {"PROFILE": "smoke", "DATA": "real", "SEED": 0, "METRICS_PATH": str(metrics_path)},
+        cwd=tmp_path,
+        timeout=600,
+    )
+    record = json.loads(metrics_path.read_text())
+    assert record["context"]["data"] == "real"
