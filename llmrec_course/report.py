@@ -47,6 +47,14 @@ class Entry:
     figures: list[Path] = field(default_factory=list)
     error: str | None = None
 
+    @property
+    def title(self) -> str:
+        """The notebook's own title (its first Markdown heading), else its name."""
+        for line in self.source.path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# # "):
+                return line[4:].strip()
+        return self.source.name
+
 
 def _figures(nb, folder: Path, name: str) -> list[Path]:
     """Save every PNG the notebook displayed → their paths (in output order)."""
@@ -155,7 +163,7 @@ def _html(entries: list[Entry], out: Path, title: str, subtitle: str) -> str:
         if e.status not in ("ok", "failed"):
             link = esc(e.source.name)
         rows.append(
-            f"<tr><td>{link}</td><td class='{e.status}'>{esc(STATUS_TEXT[e.status])}</td>"
+            f"<tr><td>{link}<br><small>{esc(e.title)}</small></td><td class='{e.status}'>{esc(STATUS_TEXT[e.status])}</td>"
             f"<td class='num'>{secs}</td><td class='num'>{len(_flat(e.metrics)) or ''}</td></tr>"
         )
     parts = [
@@ -170,7 +178,12 @@ def _html(entries: list[Entry], out: Path, title: str, subtitle: str) -> str:
     for e in entries:
         if e.status not in ("ok", "failed"):
             continue
-        parts.append(f"<section id='{esc(e.source.name)}'><h2>{esc(e.source.name)}</h2>")
+        parts.append(
+            f"<section id='{esc(e.source.name)}'><h2>{esc(e.title)}</h2>"
+            f"<p class='sub'>{esc(e.source.name)} · {esc(STATUS_TEXT[e.status])} in "
+            f"{e.seconds or 0:.0f} s · executed copy: <a href='{esc(e.source.name)}.ipynb'>"
+            f"{esc(e.source.name)}.ipynb</a></p>"
+        )
         if e.error:
             parts.append(f"<pre>{esc(e.error)}</pre>")
         flat = _flat(e.metrics)
@@ -215,7 +228,12 @@ def run_course(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     entries = [Entry(s) for s in chosen]
-    settings = {"profile": profile, "data": data, "seed": seed}
+    settings = {
+        "profile": profile,
+        "data": data,
+        "seed": seed,
+        "started": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
+    }
     started = time.perf_counter()
     write_report(entries, out, settings, started)
     status = 0
