@@ -11,12 +11,14 @@ from .base import Recommender, check_same_data, data_fingerprint
 from .baselines import ItemKNN, MatrixFactorization, Popularity, TfidfContent
 from .content import ZeroShotContent
 from .cross_encoder import CrossEncoderRanker
+from .oracle import Oracle
 from .two_tower import TwoTower
 
 __all__ = [
     "CrossEncoderRanker",
     "ItemKNN",
     "MatrixFactorization",
+    "Oracle",
     "Popularity",
     "Recommender",
     "TfidfContent",
