@@ -25,6 +25,7 @@ from . import (
     losses,
     metrics,
     models,
+    prefix,
     protocol,
     train,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "models",
     "score",
     "seed_everything",
+    "prefix",
     "protocol",
     "to_markdown",
     "top_k",
