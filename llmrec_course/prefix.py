@@ -231,10 +231,16 @@ class PrefixBackend:
         return self._store.numel() * self._store.element_size()
 
     def add(
-        self, ids: list[list[int]], pad_id: int, left: bool = False, token_budget: int = 16384
+        self,
+        ids: list[list[int]],
+        pad_id: int,
+        left: bool = False,
+        token_budget: int = 16384,
+        max_padding: float = 0.1,
     ) -> int:
         """Store the prefix states of the texts in `ids` not stored yet; returns how many tokens
-        were added. Raises `PrefixCacheFull` (adding nothing) when they would not fit."""
+        were added. They are computed in `forward.length_batches` (token_budget, max_padding).
+        Raises `PrefixCacheFull` (adding nothing) when they would not fit."""
         new = list(dict.fromkeys(tuple(x) for x in ids if tuple(x) not in self._rows))
         lengths = np.fromiter((len(x) for x in new), dtype=np.int64, count=len(new))
         total = self.num_tokens + int(lengths.sum())
@@ -251,7 +257,7 @@ class PrefixBackend:
         store[: self.num_tokens] = self._store
         starts = self.num_tokens + np.concatenate([[0], np.cumsum(lengths)[:-1]])
         device = next(self.model.parameters()).device
-        for rows in forward.length_batches(lengths, token_budget):
+        for rows in forward.length_batches(lengths, token_budget, max_padding):
             batch = forward.make_batch([list(new[i]) for i in rows], pad_id, left).to(device)
             states = prefix_states(self.model, batch, self.n_layers).float().cpu()  # (b, T, d)
             real = batch.attention_mask.cpu().bool()  # (b, T)

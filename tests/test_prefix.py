@@ -76,11 +76,10 @@ def test_prefix_and_top_blocks_equal_the_full_forward(arch, left, n_layers):
         # straight from this batch's own prefix states
         states = prefix_module.prefix_states(model, batch, n_layers)
         direct = prefix_module.top_hidden_states(model, batch, states, n_layers)
-        # from the cache, filled one text at a time on the *other* padding side: the states
-        # are re-padded for this batch
+        # from the cache, filled from one batch padded on the *other* side: the real tokens'
+        # states are kept and re-padded for this batch
         backend = PrefixBackend(model, n_layers)
-        for x in ids:
-            backend.add([x], pad_id(tokenizer), left=not left)
+        backend.add(ids, pad_id(tokenizer), left=not left, max_padding=1.0)
         assert backend.num_texts == len(TEXTS) and backend.num_tokens == sum(map(len, ids))
         cached = backend.hidden_states(batch)
     assert len(find_layers(model)[1]) == model.config.num_hidden_layers  # blocks restored
@@ -225,6 +224,32 @@ def test_two_tower_trains_the_same_with_the_cached_prefix(kind, tiny_bert, tiny_
         for a, b in zip(blocks(after)[-1].parameters(), top.parameters(), strict=True)
     ]
     assert any(changed)
+
+
+def test_two_tower_steps_and_item_vectors_skip_the_lower_blocks(tiny_bert, split, monkeypatch):
+    # a hook on the lower block of the model TwoTower trains counts its calls
+    calls, after_prefix = [], []
+    build, build_prefix = TwoTower._build, TwoTower._build_prefix
+
+    def hooked_build(self, *args, **kwargs):
+        build(self, *args, **kwargs)
+        lower = blocks(self.module.encoder)[0]
+        lower.register_forward_pre_hook(lambda m, a: calls.append(torch.is_grad_enabled()))
+
+    def counted_build_prefix(self):
+        backend = build_prefix(self)
+        after_prefix.append(len(calls))
+        return backend
+
+    monkeypatch.setattr(TwoTower, "_build", hooked_build)
+    monkeypatch.setattr(TwoTower, "_build_prefix", counted_build_prefix)
+    train, valid, _ = split
+    two_tower(tiny_bert).fit(train, valid)
+    assert after_prefix[0] > 0 and not any(calls)  # computing the prefix: no gradients
+    assert len(calls) == after_prefix[0]  # then never again: steps, validation, item vectors
+    calls.clear()
+    two_tower(tiny_bert, cache_prefix=False).fit(train, valid)
+    assert any(calls)  # the full forward runs the lower block at every step
 
 
 def test_last_n_layers_keeps_the_frozen_prefix_in_eval_mode(tiny_bert, split):
