@@ -26,6 +26,7 @@ from . import (
     losses,
     metrics,
     models,
+    prefix,
     protocol,
     train,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "models",
     "score",
     "seed_everything",
+    "prefix",
     "protocol",
     "to_markdown",
     "top_k",

@@ -7,7 +7,10 @@
 - ``frozen`` — no encoder weight changes; only heads on top learn. Cheapest; the text vectors
   can be computed once and cached.
 - ``last_n_layers`` — the top `n_layers` transformer blocks (and the final norm, GPT/Llama) learn;
-  the lower blocks, which hold general language features, stay as pre-trained.
+  the lower blocks, which hold general language features, stay as pre-trained. Frozen means
+  eval: `train_last_layers` keeps the embeddings and lower blocks in eval mode (no dropout)
+  while the top blocks train, so the lower blocks are a fixed function of the text and their
+  output can be computed once and cached (`lrc.prefix`).
 - ``full`` — every weight learns (needs the smallest learning rates: ~1e-5).
 - ``lora`` — every weight stays frozen, and each target linear map W gets a trainable low-rank
   update: W x + (α/r) B A x with A (r, d_in), B (d_out, r), r ≪ d. B starts at zero, so the
@@ -30,6 +33,7 @@ __all__ = [
     "encoder_source",
     "find_layers",
     "prepare_encoder",
+    "train_last_layers",
 ]
 
 FINETUNE_MODES = ("frozen", "last_n_layers", "full", "lora")
@@ -73,6 +77,18 @@ def _final_norm(model: torch.nn.Module, layers_name: str) -> torch.nn.Module | N
         if prefix + norm in modules:
             return modules[prefix + norm]
     return None
+
+
+def train_last_layers(model: torch.nn.Module, n_layers: int, mode: bool = True) -> torch.nn.Module:
+    """Train mode `mode` for the top `n_layers` blocks and the final norm; eval mode for the
+    rest (embeddings, lower blocks: the frozen prefix runs without dropout). Returns `model`."""
+    name, layers = find_layers(model)
+    model.eval()
+    top = list(layers[len(layers) - n_layers :])
+    norm = _final_norm(model, name)
+    for module in top + ([norm] if norm is not None else []):
+        module.train(mode)
+    return model
 
 
 def _default_targets(model: torch.nn.Module) -> list[str]:

@@ -23,8 +23,9 @@ Notebook 01 teaches each step:
 Plugging in more (later notebooks): a graph-optimised inference backend replaces
 `hidden_states` only — anything with ``hidden_states(batch) -> (B, T, d)`` and an ``identity``
 string (it becomes part of the embedding cache key) — and keeps tokenising, batching and
-pooling; a cached frozen prefix for last-layer fine-tuning is such a backend too.
-`TorchBackend` is the default one.
+pooling. The cached frozen prefix of last-layer fine-tuning is such a backend too:
+`lrc.prefix.PrefixBackend` computes the frozen lower blocks' states once per text and its
+``hidden_states`` runs only the top blocks from them. `TorchBackend` is the default one.
 """
 
 from __future__ import annotations
