@@ -2,7 +2,7 @@
 
 `get_device()` picks cuda > mps > cpu; `autocast(device)` turns on mixed precision on a GPU and is
 a no-op on the CPU; `seed_everything(seed)` seeds Python, NumPy and PyTorch — the learner's call,
-in a visible notebook cell (notebook 01). Nothing here runs on import. The package itself never
+in a visible notebook cell (notebook 00). Nothing here runs on import. The package itself never
 reseeds the global generators: where it needs repeatable randomness (initialising heads, dropout
 while training) it uses `torch_seed`, which restores the caller's generator state afterwards.
 """

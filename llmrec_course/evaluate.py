@@ -1,4 +1,4 @@
-"""One evaluation harness for every model, so their numbers can be compared (notebook 03).
+"""One evaluation harness for every model, so their numbers can be compared (notebook 02).
 
     table = lrc.compare([Popularity(), ItemKNN()], split)   # fits nothing: fit the models first
     print(lrc.to_markdown(table, columns=["ndcg@10", "recall@10"]))

@@ -1,4 +1,4 @@
-"""How much of a pre-trained encoder to train: frozen, last layers, full, or LoRA (notebook 05).
+"""How much of a pre-trained encoder to train: frozen, last layers, full, or LoRA (notebook 04).
 
     enc = lrc.load_encoder("minilm")
     model = lrc.finetune.prepare_encoder(enc.model, mode="lora", lora_r=8)

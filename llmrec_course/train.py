@@ -1,7 +1,7 @@
 """One training loop for every trainable recommender: `lrc.fit(model, data, TrainConfig(...))`.
 
 The loop does not know what it trains. A *trainable* object (TwoTower, CrossEncoderRanker, or
-the toy models in the tests) offers five things — the protocol taught in notebook 05:
+the toy models in the tests) offers five things — the protocol taught in notebook 04:
 
 - ``module`` — a ``torch.nn.Module`` that holds every parameter to train. The loop moves it to
   the device, switches ``train()``/``eval()``, and copies its trainable parameters to keep the
@@ -75,7 +75,7 @@ LR_SCHEDULES = ("warmup_linear", "constant")
 
 @dataclasses.dataclass
 class TrainConfig:
-    """Every training setting in one place (notebook 05).
+    """Every training setting in one place (notebook 04).
 
     lr_encoder / lr_head: AdamW learning rates of the pre-trained encoder and of the new heads.
     warmup_steps (if set) overrides warmup_ratio (share of all optimizer steps spent warming up).
@@ -175,7 +175,7 @@ def warmup_linear(step: int, warmup_steps: int, total_steps: int) -> float:
 
     step < W:  (step + 1) / (W + 1)          — rises towards 1, never 0 (every update counts)
     step ≥ W:  (T − step) / (T − W)          — 1 at step W, falling linearly to 1/(T − W) at T − 1
-    and 0 from step T on. Example W=2, T=6: 1/3, 2/3, 1, 3/4, 1/2, 1/4. Taught in notebook 05.
+    and 0 from step T on. Example W=2, T=6: 1/3, 2/3, 1, 3/4, 1/2, 1/4. Taught in notebook 04.
     """
     if step < 0 or warmup_steps < 0 or total_steps < 1:
         raise ValueError(
@@ -519,7 +519,7 @@ def fit(model, data, config: TrainConfig | None = None, valid=None) -> History:
 
     With `valid`, the model is validated every `eval_every` epochs, training stops after
     `early_stopping_patience` evaluations without improvement, and the best state is restored
-    at the end. Taught in notebook 05.
+    at the end. Taught in notebook 04.
     """
     config = config or TrainConfig()
     module = _check_protocol(model, needs_validation=valid is not None)

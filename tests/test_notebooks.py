@@ -287,3 +287,23 @@ def test_runs_on_the_real_data(source, tmp_path, real_data_dir):
     )
     record = json.loads(metrics_path.read_text())
     assert record["context"]["data"] == "real"
+
+
+def test_package_docstrings_point_to_notebooks_that_teach_it():
+    """Every "notebook NN" in the package names a notebook of the course (or one planned in the
+    course map), and every "notebook NN, section S" names a section that notebook has."""
+    import re
+
+    names = {s.number: s for s in SOURCES}
+    planned = {f"{n:02d}" for n in range(12)}  # 00–11 in notebooks/README.md
+    bad = []
+    for path in sorted((ROOT / "llmrec_course").rglob("*.py")):
+        for match in re.finditer(r"notebook (\d\d)(?:, section (\d+))?", path.read_text()):
+            number, section = match.groups()
+            if number not in planned:
+                bad.append(f"{path.name}: notebook {number} is not in the course map")
+            elif section and number in names:
+                text = names[number].path.read_text()
+                if f"# ## {section}." not in text:
+                    bad.append(f"{path.name}: notebook {number} has no section {section}")
+    assert not bad, bad

@@ -1,8 +1,9 @@
 """Recommenders behind one interface (`Recommender`): fit, score, recommend, save, load.
 
-Baselines (notebook 03): `Popularity`, `ItemKNN`, `MatrixFactorization`, `TfidfContent`.
-LLM models: `ZeroShotContent` (frozen encoder, notebook 04), `TwoTower` (fine-tuned towers,
-notebook 05), `CrossEncoderRanker` (re-ranking, notebook 06).
+Baselines: `Popularity`, `ItemKNN` (notebook 02), `MatrixFactorization`, `TfidfContent` (the
+comparisons of notebook 04 and the case studies); the ceiling on simulated data: `Oracle`
+(notebook 02). LLM models: `ZeroShotContent` (frozen encoder, notebook 02), `TwoTower` (fine-tuned
+towers) and `CrossEncoderRanker` (re-ranking), both in notebook 04.
 """
 
 from __future__ import annotations

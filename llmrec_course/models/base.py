@@ -1,4 +1,4 @@
-"""`Recommender`: the one interface every model of the course implements (notebook 03).
+"""`Recommender`: the one interface every model of the course implements (notebook 02).
 
 A model is fitted on a training `RecData`, then scores users against the catalogue:
 

@@ -1,4 +1,4 @@
-"""Four classic baselines that every LLM recommender must beat (notebook 03).
+"""Four classic baselines that every LLM recommender must beat (notebook 02).
 
 - `Popularity`          — the same best-sellers for everyone.
 - `ItemKNN`             — "people who liked this also liked": item–item cosine on who-liked-what.

@@ -1,4 +1,4 @@
-"""Zero-shot content recommendation with a frozen LLM encoder: no training at all (notebook 04).
+"""Zero-shot content recommendation with a frozen LLM encoder: no training at all (notebook 02).
 
 Every item text is embedded once, e_i = enc(text_i) (unit vectors). A user becomes a vector in
 the same space, from what they did or what they wrote about themselves:

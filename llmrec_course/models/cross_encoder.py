@@ -1,4 +1,4 @@
-"""A BERT cross-encoder that re-ranks another model's top candidates (notebook 06).
+"""A BERT cross-encoder that re-ranks another model's top candidates (notebook 04).
 
 A two-tower model embeds the user and the item separately; a cross-encoder reads them *together*
 — one sequence "[CLS] user text [SEP] item text [SEP]" with segment ids 0/1 — so every

@@ -1,4 +1,4 @@
-"""A two-tower recommender whose towers are a (fine-tuned) LLM encoder (notebook 05).
+"""A two-tower recommender whose towers are a (fine-tuned) LLM encoder (notebook 04).
 
 Item tower:  e_i = normalize(W_item · pool(enc(text_i)))                     # (d',)
 User tower:  u = normalize(mean of the parts the user has + id_u), parts being
