@@ -21,6 +21,7 @@ from . import (
     device,
     embed,
     encoders,
+    explore,
     finetune,
     forward,
     losses,
@@ -29,6 +30,7 @@ from . import (
     prefix,
     protocol,
     train,
+    viz,
 )
 from . import score as _score_module  # noqa: F401  (the module; `lrc.score` is the function)
 from .course import show_source
@@ -56,6 +58,7 @@ __all__ = [
     "finetune",
     "fit",
     "encoders",
+    "explore",
     "forward",
     "get_device",
     "load_encoder",
@@ -71,4 +74,5 @@ __all__ = [
     "top_k",
     "train",
     "user_profile",
+    "viz",
 ]
