@@ -127,6 +127,8 @@ FAST = [s for s in SOURCES if (nbs.stamp_of(s) or {}).get("seconds", FAST_SECOND
 
 @pytest.mark.parametrize("source", FAST, ids=[s.name for s in FAST])
 def test_marked_outputs_reproduce(source, tmp_path):
+    marked = source.path.read_text().count("# NBVAL_CHECK_OUTPUT")
+    assert marked, f"{source.name} runs under a minute: mark its stable cells for nbval"
     copy = tmp_path / source.notebook.name
     shutil.copy(source.notebook, copy)
     sanitize = ROOT / "notebooks" / "nbval_sanitize.cfg"

@@ -149,6 +149,7 @@ print(f"validation NDCG@10: zero-shot profile {ndcg_zero_shot:.4f}, popularity {
 # autograd agrees that the dot product's gradient is the other vector, exactly:
 
 # %%
+# NBVAL_CHECK_OUTPUT
 u_vec = user_emb0[0].double().requires_grad_(True)  # (d,) the first user's profile
 i_vec = item_emb[hist_items[0]].double()  # (d,) one of their items
 (grad_u,) = torch.autograd.grad(u_vec @ i_vec, u_vec)
