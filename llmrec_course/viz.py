@@ -57,14 +57,18 @@ def project_2d(
     from sklearn.manifold import TSNE
     from threadpoolctl import threadpool_limits
 
+    import inspect
+
     perplexity = float(min(perplexity, (x.shape[0] - 1) / 3))
+    # scikit-learn renamed n_iter to max_iter in 1.5 (the course supports 1.3)
+    iters = "max_iter" if "max_iter" in inspect.signature(TSNE).parameters else "n_iter"
     tsne = TSNE(
         n_components=2,
         perplexity=perplexity,
         metric="cosine",
         init="pca",
-        max_iter=max(250, int(max_iter)),
         random_state=seed,
+        **{iters: max(250, int(max_iter))},
     )
     with threadpool_limits(limits=1, user_api="openmp"):
         return tsne.fit_transform(x)
