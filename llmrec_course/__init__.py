@@ -41,6 +41,16 @@ from .evaluate import compare, evaluate, to_markdown
 from .score import score, top_k, user_profile
 from .train import History, TrainConfig, fit
 
+
+def __getattr__(name: str):
+    # `lrc.grading` loads on first use: it imports otter, which takes seconds
+    if name == "grading":
+        import importlib
+
+        return importlib.import_module(".grading", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "History",
     "TextEncoder",
@@ -61,6 +71,7 @@ __all__ = [
     "explore",
     "forward",
     "get_device",
+    "grading",
     "load_encoder",
     "losses",
     "make_tiny_encoder",

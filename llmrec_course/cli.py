@@ -1,4 +1,4 @@
-"""The `llmrec-course` command: run | demo | doctor | notebooks build|check | data list|stats."""
+"""The `llmrec-course` command: run | grade | demo | doctor | notebooks build|check | data list|stats."""
 
 from __future__ import annotations
 
@@ -126,6 +126,35 @@ def _cmd_data(args) -> int:
     return 0
 
 
+def _cmd_grade(args) -> int:
+    import json
+    from pathlib import Path
+
+    from .grading import Limits, grade, report, to_json
+
+    limits = Limits(
+        total_seconds=args.timeout,
+        cell_seconds=min(args.cell_timeout, args.timeout),
+        case_seconds=args.case_timeout,
+        memory_mb=args.memory_mb,
+    )
+    results = grade(
+        args.paths,
+        tests=args.tests,
+        limits=limits,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    print(report(results))
+    if args.json:
+        out = Path(args.json)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".tmp")
+        tmp.write_text(json.dumps(to_json(results), indent=1) + "\n")
+        os.replace(tmp, out)
+        print(f"\nscores written to {out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="llmrec-course",
@@ -151,6 +180,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--notebooks", default=None, help="the course's notebooks folder")
     run.set_defaults(func=_cmd_run)
+
+    grade_cmd = sub.add_parser(
+        "grade",
+        help="instructors: grade submitted notebooks offline, each in its own sandbox",
+        description="Grade one notebook or every notebook under a folder. Each submission runs "
+        "in a fresh process with time and memory limits, a temporary HOME and working folder "
+        "and a stripped environment; its answers are judged in this process, where its code "
+        "never ran. For a large untrusted class, otter's Docker grading isolates more strongly.",
+    )
+    grade_cmd.add_argument("paths", nargs="+", help="submitted notebooks or folders of them")
+    grade_cmd.add_argument(
+        "--tests",
+        default=None,
+        help="a folder of test files (your bundle, hidden tests included) or an assignment "
+        "name such as 01_llm_embeddings (its public tests); default: each notebook's assignment",
+    )
+    grade_cmd.add_argument("--json", default=None, help="also write the scores to this JSON file")
+    grade_cmd.add_argument("--timeout", type=float, default=300.0, help="seconds per submission")
+    grade_cmd.add_argument("--cell-timeout", type=float, default=60.0, help="seconds per cell")
+    grade_cmd.add_argument("--case-timeout", type=float, default=30.0, help="seconds per case")
+    grade_cmd.add_argument(
+        "--memory-mb", type=int, default=6144, help="address space per submission"
+    )
+    grade_cmd.set_defaults(func=_cmd_grade)
 
     notebooks = sub.add_parser(
         "notebooks", help="maintainers: rebuild the committed notebooks, or check they are fresh"
