@@ -122,9 +122,11 @@ def _digest(paths: list[Path], root: Path) -> str:
 
 
 def package_digest() -> str:
-    """SHA-256 of the package's code (every .py file of llmrec_course, by relative path)."""
+    """SHA-256 of the package's code (every .py file of llmrec_course, by relative path), less
+    the assignments' test files under ``exercises/``: data for the graders, which no notebook runs."""
     root = Path(__file__).resolve().parent
-    return _digest(sorted(root.rglob("*.py")), root)
+    paths = [p for p in sorted(root.rglob("*.py")) if p.relative_to(root).parts[0] != "exercises"]
+    return _digest(paths, root)
 
 
 def source_digest(source: Source) -> str:

@@ -54,10 +54,10 @@ def project_2d(
         from sklearn.decomposition import PCA
 
         return PCA(n_components=2, random_state=seed).fit_transform(x)
+    import inspect
+
     from sklearn.manifold import TSNE
     from threadpoolctl import threadpool_limits
-
-    import inspect
 
     perplexity = float(min(perplexity, (x.shape[0] - 1) / 3))
     # scikit-learn renamed n_iter to max_iter in 1.5 (the course supports 1.3)

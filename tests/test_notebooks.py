@@ -68,6 +68,23 @@ def test_committed_outputs_are_fresh(source):
     assert why is None, f"{source.notebook.name} is stale: {why}. Run `make notebooks`."
 
 
+def cpu_budget(source) -> float:
+    """The course's budget for the cpu profile on this kind of 2-core machine, in seconds:
+    3 minutes for notebooks 00–03, 6 for 04 and the case studies after it."""
+    return 180.0 if int(source.number) <= 3 else 360.0
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_committed_cpu_run_kept_its_budget(source):
+    """The build records how long the committed cpu run took (not a timed test: the
+    measurement is the stamp's, taken by `make notebooks` on a quiet 2-core machine)."""
+    seconds = (nbs.stamp_of(source) or {}).get("seconds")
+    assert seconds is not None, f"{source.notebook.name} has no recorded run time"
+    assert seconds <= cpu_budget(source), (
+        f"{source.name}: its cpu run took {seconds:.0f} s, over its {cpu_budget(source):.0f} s budget"
+    )
+
+
 @pytest.mark.parametrize("source", SOURCES, ids=IDS)
 def test_quality_claims_on_the_committed_cpu_run(source):
     claims = CLAIMS[source.name](_committed_metrics(source))

@@ -109,6 +109,7 @@ pd.DataFrame({
 }).T
 
 # %%
+# NBVAL_CHECK_OUTPUT
 for domain, s in samples.items():
     print(f"{domain:9} [{s['categories'][0]}] {s['texts'][0][:150]}")
 
