@@ -149,9 +149,12 @@ font-variant-numeric:tabular-nums}
 .ok{color:#1a7f37;font-weight:600} .failed{color:#d1242f;font-weight:700}
 .pending,.skipped{color:#59636e} .running{color:#9a6700;font-weight:600}
 pre{background:#fff1f0;border:1px solid #ffcecb;padding:.8em;white-space:pre-wrap}
-.figs{display:flex;flex-wrap:wrap;gap:12px} .figs img{max-width:520px;width:100%;
+summary{cursor:pointer;margin:8px 0;color:#444} .figs{display:flex;flex-wrap:wrap;gap:12px} .figs img{max-width:520px;width:100%;
 border:1px solid #d1d9e0;border-radius:4px} section{margin-top:2em}
 """
+
+
+OPEN_METRICS = 12  # a notebook's metrics table is shown unfolded up to this many rows
 
 
 def _html(entries: list[Entry], out: Path, title: str, subtitle: str) -> str:
@@ -186,20 +189,22 @@ def _html(entries: list[Entry], out: Path, title: str, subtitle: str) -> str:
         )
         if e.error:
             parts.append(f"<pre>{esc(e.error)}</pre>")
-        flat = _flat(e.metrics)
-        if flat:
-            parts.append("<table><tr><th>metric</th><th>value</th></tr>")
-            parts += [
-                f"<tr><td>{esc(k)}</td><td class='num'>{esc(_fmt(v))}</td></tr>"
-                for k, v in flat.items()
-            ]
-            parts.append("</table>")
-        if e.figures:
+        if e.figures:  # the plots first: what a reader looks at
             parts.append("<div class='figs'>")
             for fig in e.figures:
                 data = base64.b64encode(fig.read_bytes()).decode()
                 parts.append(f"<img alt='{esc(fig.stem)}' src='data:image/png;base64,{data}'>")
             parts.append("</div>")
+        flat = _flat(e.metrics)
+        if flat:  # a long list of recorded numbers stays folded until asked for
+            opened = " open" if len(flat) <= OPEN_METRICS else ""
+            parts.append(f"<details{opened}><summary>{len(flat)} recorded metrics</summary>")
+            parts.append("<table><tr><th>metric</th><th>value</th></tr>")
+            parts += [
+                f"<tr><td>{esc(k)}</td><td class='num'>{esc(_fmt(v))}</td></tr>"
+                for k, v in flat.items()
+            ]
+            parts.append("</table></details>")
         parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts)

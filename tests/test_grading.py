@@ -50,7 +50,19 @@ GOOD = [
         positions = torch.arange(mask.shape[1]) * mask  # 0 where padding
         return hidden[torch.arange(hidden.shape[0]), positions.argmax(1)]
     """,
+    """
+    def masked_max(hidden, mask):
+        return hidden.masked_fill(mask.unsqueeze(-1) == 0, float("-inf")).max(1).values
+    """,
+    """
+    def cosine_matrix(users, items):
+        u = users / users.norm(dim=1, keepdim=True).clamp(min=1e-12)
+        i = items / items.norm(dim=1, keepdim=True).clamp(min=1e-12)
+        return u @ i.T
+    """,
+    "q5_answer = 'last'",
 ]
+FULL = {"q1": 2, "q2": 2, "q3": 2, "q4": 2, "q5": 1}
 # plausible wrong answers, each of which some case must reject
 PADDING_AVERAGED = "def masked_mean(hidden, mask):\n    return hidden.mean(1)"
 POSITION_SLICE = (
@@ -63,6 +75,13 @@ COUNT_INDEX = (
     "    return hidden[torch.arange(hidden.shape[0]), mask.sum(1) - 1]"
 )
 ALWAYS_LAST = "def last_token(hidden, mask):\n    return hidden[:, -1]"
+PLAIN_MAX = "def masked_max(hidden, mask):\n    return hidden.max(1).values"
+ZERO_FILL_MAX = "def masked_max(hidden, mask):\n    return (hidden * mask.unsqueeze(-1)).max(1).values"
+DOT_NOT_COSINE = "def cosine_matrix(users, items):\n    return users @ items.T"
+NO_EPSILON = (
+    "def cosine_matrix(users, items):\n"
+    "    return (users / users.norm(dim=1, keepdim=True)) @ (items / items.norm(dim=1, keepdim=True)).T"
+)
 
 FAST = Limits(total_seconds=60, cell_seconds=8, case_seconds=5, memory_mb=6144, max_restarts=3)
 
@@ -211,11 +230,17 @@ def _judge_in_process(source: str) -> dict[str, float]:
 
 def test_assignment_01_accepts_the_solution_and_rejects_each_plausible_mistake():
     good = "\n".join(textwrap.dedent(c).strip() for c in GOOD)
-    assert _judge_in_process(good) == {"q1": 2, "q2": 2}
+    assert _judge_in_process(good) == FULL
     assert _judge_in_process(good + "\n" + PADDING_AVERAGED)["q1"] == 0
     assert _judge_in_process(good + "\n" + POSITION_SLICE)["q1"] == 1  # right padding only
     assert _judge_in_process(good + "\n" + COUNT_INDEX)["q2"] == 1  # right padding only
     assert _judge_in_process(good + "\n" + ALWAYS_LAST)["q2"] == 1  # left padding only
+    assert _judge_in_process(good + "\n" + PLAIN_MAX)["q3"] == 0
+    assert _judge_in_process(good + "\n" + ZERO_FILL_MAX)["q3"] == 0  # a zero beats negative values
+    assert _judge_in_process(good + "\n" + DOT_NOT_COSINE)["q4"] == 0
+    assert _judge_in_process(good + "\n" + NO_EPSILON)["q4"] == 1  # NaN for the zero vector
+    assert _judge_in_process(good + "\nq5_answer = 'first'")["q5"] == 0
+    assert _judge_in_process(good + "\nq5_answer = 'mean'")["q5"] == 0
 
 
 def test_assignment_01_verdicts_agree_with_the_package_pooling():
@@ -224,12 +249,14 @@ def test_assignment_01_verdicts_agree_with_the_package_pooling():
     from llmrec_course.forward import pool
 
     for q in load_questions(shipped_tests("01")):
+        if q.name not in ("q1", "q2", "q3"):  # the pooling questions
+            continue
         for c in q.cases:
             answers = []
             for spec in c.collect():
                 hidden = values.from_json(spec["args"][0]["kwargs"])["data"]
                 mask = values.from_json(spec["args"][1]["kwargs"])["data"]
-                how = {"masked_mean": "mean", "last_token": "last"}[spec["call"]]
+                how = {"masked_mean": "mean", "last_token": "last", "masked_max": "max"}[spec["call"]]
                 answers.append(pool(torch.tensor(hidden), torch.tensor(mask), how).numpy())
             assert c.verdict(answers) is None, (q.name, c.name)
             assert c.verdict([a + 1e-2 for a in answers]) is not None
@@ -259,10 +286,10 @@ def test_grade_scores_a_good_and_a_wrong_submission_and_summarises_the_class(tmp
     notebook(tmp_path / "wrong.ipynb", GOOD + [PADDING_AVERAGED, COUNT_INDEX])
     results = grade([tmp_path], limits=FAST)
     by_name = {Path(r.path).name: r for r in results}
-    assert scores(by_name["good.ipynb"]) == {"q1": 2, "q2": 2}
-    assert scores(by_name["wrong.ipynb"]) == {"q1": 0, "q2": 1}
+    assert scores(by_name["good.ipynb"]) == FULL
+    assert scores(by_name["wrong.ipynb"]) == {**FULL, "q1": 0, "q2": 1}
     text = report(results)
-    assert "**Total: 4 / 4**" in text and "**Total: 1 / 4**" in text
+    assert "**Total: 9 / 9**" in text and "**Total: 6 / 9**" in text
     assert "| q1 | 2 | 50% | 1.00 |" in text and "| q2 | 2 | 50% | 1.50 |" in text
     assert to_json(results)["submissions"][1]["questions"]["q2"] == {"earned": 1.0, "possible": 2.0}
 
@@ -279,9 +306,9 @@ def test_submission_cannot_patch_the_checks(tmp_path):
     import llmrec_course.grading.cases as c
     c.Case.judge = lambda *a, **k: None
     """
-    notebook(tmp_path / "cheat.ipynb", GOOD[:1] + [cheat, PADDING_AVERAGED, ALWAYS_LAST])
+    notebook(tmp_path / "cheat.ipynb", GOOD + [cheat, PADDING_AVERAGED, ALWAYS_LAST])
     (result,) = grade([tmp_path / "cheat.ipynb"], limits=FAST)
-    assert scores(result) == {"q1": 0, "q2": 1}
+    assert scores(result) == {**FULL, "q1": 0, "q2": 1}
 
 
 def test_submission_cannot_change_the_tests_it_is_graded_with(tmp_path):
@@ -292,14 +319,14 @@ def test_submission_cannot_change_the_tests_it_is_graded_with(tmp_path):
     for p in Path({str(bundle)!r}).glob("q*.py"):
         p.write_text("OK_FORMAT = False\\nname = " + repr(p.stem) + "\\n")
     """
-    notebook(tmp_path / "forge.ipynb", GOOD[:1] + [forge, PADDING_AVERAGED, ALWAYS_LAST])
+    notebook(tmp_path / "forge.ipynb", GOOD + [forge, PADDING_AVERAGED, ALWAYS_LAST])
     notebook(tmp_path / "later.ipynb", GOOD)
     first, second = grade(
         [tmp_path / "forge.ipynb", tmp_path / "later.ipynb"], tests=bundle, limits=FAST
     )
-    assert scores(first) == {"q1": 0, "q2": 1}
+    assert scores(first) == {**FULL, "q1": 0, "q2": 1}
     assert any("changed while this submission ran" in n for n in first.notes)
-    assert scores(second) == {"q1": 2, "q2": 2}  # graded with the tests loaded before
+    assert scores(second) == FULL  # graded with the tests loaded before
 
 
 def test_sandbox_hides_the_instructors_environment_and_files(tmp_path, monkeypatch):
@@ -334,8 +361,8 @@ def test_infinite_loops_lose_only_their_questions(tmp_path):
     ]
     notebook(tmp_path / "loops.ipynb", loops)
     (result,) = grade([tmp_path / "loops.ipynb"], limits=FAST)
-    assert scores(result) == {"q1": 2, "q2": 0}
-    assert any("cell 5 stopped the notebook" in n for n in result.notes), result.notes
+    assert scores(result) == {**FULL, "q2": 0}
+    assert any("cell 8 stopped the notebook" in n for n in result.notes), result.notes
 
 
 def test_exits_crashes_memory_and_output_floods_lose_only_their_questions(tmp_path):
@@ -348,8 +375,8 @@ def test_exits_crashes_memory_and_output_floods_lose_only_their_questions(tmp_pa
     ]
     notebook(tmp_path / "hostile.ipynb", hostile)
     (result,) = grade([tmp_path / "hostile.ipynb"], limits=FAST)
-    assert scores(result) == {"q1": 2, "q2": 0}
-    assert any("cell 5 stopped the notebook" in n for n in result.notes), result.notes
+    assert scores(result) == {**FULL, "q2": 0}
+    assert any("cell 8 stopped the notebook" in n for n in result.notes), result.notes
 
 
 def test_huge_or_unreadable_answers_fail_their_case(tmp_path):
@@ -362,7 +389,7 @@ def test_huge_or_unreadable_answers_fail_their_case(tmp_path):
         ],
     )
     (result,) = grade([tmp_path / "big.ipynb"], limits=FAST)
-    assert scores(result) == {"q1": 0, "q2": 0}
+    assert scores(result) == {**FULL, "q1": 0, "q2": 0}
     messages = " ".join(c.message for c in result.cases)
     assert "ValueTooLarge" in messages and "cannot read" in messages
 
@@ -389,8 +416,8 @@ def test_cli_grade_writes_a_table_and_json(tmp_path, capsys):
         )
         == 0
     )
-    assert "**Total: 4 / 4**" in capsys.readouterr().out
-    assert json.loads(out.read_text())["submissions"][0]["earned"] == 4
+    assert "**Total: 9 / 9**" in capsys.readouterr().out
+    assert json.loads(out.read_text())["submissions"][0]["earned"] == 9
     assert cli.main(["grade", str(tmp_path / "missing.ipynb")]) == 2
     assert "missing.ipynb: not a notebook" in capsys.readouterr().err
     assert cli.main(["grade", str(tmp_path / "good.ipynb"), "--tests", "99"]) == 2
