@@ -306,8 +306,17 @@ def test_real_encoders_prefix_equals_full_forward(name):
         backend = PrefixBackend(model, 2)
         backend.add(ids[::-1], pad_id(tokenizer), not left)
         with torch.no_grad():
-            full = forward.hidden_states(model, batch)
-            cached = backend.hidden_states(batch)
-        torch.testing.assert_close(
-            real_states(cached, batch), real_states(full, batch), atol=1e-5, rtol=1e-5
-        )
+            full = real_states(forward.hidden_states(model, batch), batch)
+            cached = real_states(backend.hidden_states(batch), batch)
+            # the model's own float32 noise: the same texts through the full forward one by one
+            # (SmolLM2's prefix states reach ~2.5e4, so a different batching alone moves its
+            # outputs by ~4e-4 on transformers 4.46; MiniLM's by ~1e-6)
+            alone = torch.cat(
+                [
+                    real_states(forward.hidden_states(model, one), one)
+                    for one in (forward.make_batch([x], pad_id(tokenizer), left) for x in ids)
+                ]
+            )
+        noise = float((full - alone).abs().max())
+        diff = float((cached - full).abs().max())
+        assert diff <= max(1e-5, 2 * noise), (name, left, diff, noise)
