@@ -76,7 +76,9 @@ COUNT_INDEX = (
 )
 ALWAYS_LAST = "def last_token(hidden, mask):\n    return hidden[:, -1]"
 PLAIN_MAX = "def masked_max(hidden, mask):\n    return hidden.max(1).values"
-ZERO_FILL_MAX = "def masked_max(hidden, mask):\n    return (hidden * mask.unsqueeze(-1)).max(1).values"
+ZERO_FILL_MAX = (
+    "def masked_max(hidden, mask):\n    return (hidden * mask.unsqueeze(-1)).max(1).values"
+)
 DOT_NOT_COSINE = "def cosine_matrix(users, items):\n    return users @ items.T"
 NO_EPSILON = (
     "def cosine_matrix(users, items):\n"
@@ -256,7 +258,9 @@ def test_assignment_01_verdicts_agree_with_the_package_pooling():
             for spec in c.collect():
                 hidden = values.from_json(spec["args"][0]["kwargs"])["data"]
                 mask = values.from_json(spec["args"][1]["kwargs"])["data"]
-                how = {"masked_mean": "mean", "last_token": "last", "masked_max": "max"}[spec["call"]]
+                how = {"masked_mean": "mean", "last_token": "last", "masked_max": "max"}[
+                    spec["call"]
+                ]
                 answers.append(pool(torch.tensor(hidden), torch.tensor(mask), how).numpy())
             assert c.verdict(answers) is None, (q.name, c.name)
             assert c.verdict([a + 1e-2 for a in answers]) is not None
@@ -422,3 +426,97 @@ def test_cli_grade_writes_a_table_and_json(tmp_path, capsys):
     assert "missing.ipynb: not a notebook" in capsys.readouterr().err
     assert cli.main(["grade", str(tmp_path / "good.ipynb"), "--tests", "99"]) == 2
     assert "no assignment '99'" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignment 02's shipped tests (so far: top-K excluding seen items, NDCG@K)
+
+GOOD_02 = """
+import math
+import torch
+
+def top_k_unseen(scores, seen, k):
+    scores = scores.clone()
+    for u, items in enumerate(seen):
+        scores[u, list(items)] = float("-inf")
+    return torch.topk(scores, k, dim=1).indices
+
+def ndcg_at_k(ranked, relevant, k):
+    relevant = set(relevant)
+    dcg = sum(1 / math.log2(r + 2) for r, item in enumerate(ranked[:k]) if item in relevant)
+    ideal = sum(1 / math.log2(r + 2) for r in range(min(len(relevant), k)))
+    return dcg / ideal if ideal else 0.0
+"""
+WRONG_02 = {
+    "no exclusion": (
+        "q1",
+        "def top_k_unseen(scores, seen, k):\n    return torch.topk(scores, k, dim=1).indices",
+    ),
+    "filter after top-K": (
+        "q1",
+        (
+            "def top_k_unseen(scores, seen, k):\n"
+            "    top = torch.topk(scores, k, dim=1).indices.tolist()\n"
+            "    return [[i for i in row if i not in set(s)] for row, s in zip(top, seen)]"
+        ),
+    ),
+    "no discount": (
+        "q2",
+        (
+            "def ndcg_at_k(ranked, relevant, k):\n"
+            "    return sum(item in set(relevant) for item in ranked[:k]) / min(len(relevant), k)"
+        ),
+    ),
+    "ideal not capped at K": (
+        "q2",
+        (
+            "def ndcg_at_k(ranked, relevant, k):\n"
+            "    dcg = sum(1 / math.log2(r + 2) for r, i in enumerate(ranked[:k]) if i in set(relevant))\n"
+            "    return dcg / sum(1 / math.log2(r + 2) for r in range(len(relevant)))"
+        ),
+    ),
+    "log2(rank) discount": (
+        "q2",
+        (
+            "def ndcg_at_k(ranked, relevant, k):\n"
+            "    dcg = sum(1 / math.log2(r + 1) if r else 1.0 for r, i in enumerate(ranked[:k]) if i in set(relevant))\n"
+            "    return dcg / sum(1 / math.log2(r + 1) if r else 1.0 for r in range(min(len(relevant), k)))"
+        ),
+    ),
+}
+
+
+def _judge_02(source: str) -> dict[str, float]:
+    env: dict = {}
+    exec(source, env)
+    out = {}
+    for q in load_questions(shipped_tests("02")):
+        got = 0.0
+        for c in q.cases:
+            try:
+                c.function.call_func(env)
+                got += c.points
+            except CheckFailed:
+                pass
+        out[q.name] = got
+    return out
+
+
+def test_assignment_02_accepts_the_solution_and_rejects_each_plausible_mistake():
+    full = _judge_02(GOOD_02)
+    assert full == {"q1": 2, "q2": 3}
+    for label, (question, wrong) in WRONG_02.items():
+        got = _judge_02(GOOD_02 + "\n" + wrong)
+        assert got[question] < full[question], label
+
+
+def test_assignment_02_ndcg_verdicts_agree_with_the_package_metric():
+    """lrc.metrics.ndcg_at_k (tested against scikit-learn) passes every NDCG case, and a
+    shifted value fails them."""
+    import llmrec_course as lrc
+
+    (q2,) = [q for q in load_questions(shipped_tests("02")) if q.name == "q2"]
+    for c in q2.cases:
+        c.function.call_func({"ndcg_at_k": lrc.metrics.ndcg_at_k})
+        with pytest.raises(CheckFailed):
+            c.function.call_func({"ndcg_at_k": lambda *a: lrc.metrics.ndcg_at_k(*a) + 0.01})

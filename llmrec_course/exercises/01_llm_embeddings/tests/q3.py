@@ -8,9 +8,13 @@ name = "q3"
 points = 2
 
 
-@test_case(points=1, hidden=False, failure_message="Before taking the maximum, give padding "
-           "positions a value no real token can beat (masked_fill with -inf, or the dtype's "
-           "minimum), then take .max over the tokens.")
+@test_case(
+    points=1,
+    hidden=False,
+    failure_message="Before taking the maximum, give padding "
+    "positions a value no real token can beat (masked_fill with -inf, or the dtype's "
+    "minimum), then take .max over the tokens.",
+)
 def test_padding_never_wins(env):
     """masked_max(hidden, mask) where the padding vectors are the largest values in the batch."""
     import numpy as np
@@ -24,13 +28,23 @@ def test_padding_never_wins(env):
     hidden[mask == 0] = 100.0  # padding states are arbitrary; here they would win any plain max
     expected = np.stack([hidden[b, :n].max(axis=0) for b, n in enumerate(lengths)])
     tensor = "llmrec_course.grading.fixtures:tensor"
-    check(Call("masked_max", Make(tensor, {"data": hidden}), Make(tensor, {"data": mask, "dtype": "int64"})),
-          lambda out: assert_close(out, expected, "masked_max(hidden, mask)"),
-          env)
+    check(
+        Call(
+            "masked_max",
+            Make(tensor, {"data": hidden}),
+            Make(tensor, {"data": mask, "dtype": "int64"}),
+        ),
+        lambda out: assert_close(out, expected, "masked_max(hidden, mask)"),
+        env,
+    )
 
 
-@test_case(points=1, hidden=False, failure_message="Real token values can be negative: filling "
-           "padding with 0 lets a padding position win when every real value is below 0.")
+@test_case(
+    points=1,
+    hidden=False,
+    failure_message="Real token values can be negative: filling "
+    "padding with 0 lets a padding position win when every real value is below 0.",
+)
 def test_all_negative_values(env):
     """All real values negative, padding states zero: a zero fill would return the padding."""
     import numpy as np
@@ -43,6 +57,12 @@ def test_all_negative_values(env):
     hidden[mask == 0] = 0.0
     expected = np.stack([hidden[b][mask[b] == 1].max(axis=0) for b in range(2)])
     tensor = "llmrec_course.grading.fixtures:tensor"
-    check(Call("masked_max", Make(tensor, {"data": hidden}), Make(tensor, {"data": mask, "dtype": "int64"})),
-          lambda out: assert_close(out, expected, "masked_max(hidden, mask) on negative values"),
-          env)
+    check(
+        Call(
+            "masked_max",
+            Make(tensor, {"data": hidden}),
+            Make(tensor, {"data": mask, "dtype": "int64"}),
+        ),
+        lambda out: assert_close(out, expected, "masked_max(hidden, mask) on negative values"),
+        env,
+    )
