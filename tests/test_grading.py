@@ -214,11 +214,12 @@ def test_test_files_are_checked_when_loaded(tmp_path):
 # Assignment 01's shipped tests, in process (the path grader.check takes)
 
 
-def _judge_in_process(source: str) -> dict[str, float]:
+def _judge_in_process(source: str, assignment: str = "01") -> dict[str, float]:
+    """Points per question of `assignment`'s shipped tests, run the way grader.check runs them."""
     env: dict = {}
     exec(source, env)
     out = {}
-    for q in load_questions(shipped_tests("01")):
+    for q in load_questions(shipped_tests(assignment)):
         got = 0.0
         for c in q.cases:
             try:
@@ -486,27 +487,11 @@ WRONG_02 = {
 }
 
 
-def _judge_02(source: str) -> dict[str, float]:
-    env: dict = {}
-    exec(source, env)
-    out = {}
-    for q in load_questions(shipped_tests("02")):
-        got = 0.0
-        for c in q.cases:
-            try:
-                c.function.call_func(env)
-                got += c.points
-            except CheckFailed:
-                pass
-        out[q.name] = got
-    return out
-
-
 def test_assignment_02_accepts_the_solution_and_rejects_each_plausible_mistake():
-    full = _judge_02(GOOD_02)
+    full = _judge_in_process(GOOD_02, "02")
     assert full == {"q1": 2, "q2": 3}
     for label, (question, wrong) in WRONG_02.items():
-        got = _judge_02(GOOD_02 + "\n" + wrong)
+        got = _judge_in_process(GOOD_02 + "\n" + wrong, "02")
         assert got[question] < full[question], label
 
 
