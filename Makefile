@@ -16,7 +16,7 @@ export TOKENIZERS_PARALLELISM := false
 VENV_MIN ?= .venv-min
 PY_MIN   := $(VENV_MIN)/bin/python
 
-.PHONY: help venv install install-min run demo notebooks test test-fast test-full test-min gpu-test bench lint format clean
+.PHONY: help venv install install-min run demo notebooks exercises test test-fast test-full test-min gpu-test bench lint format clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ demo: install  ## the 10-second first taste: recommendations from a tiny catalog
 notebooks: install  ## re-execute the notebooks (cpu profile) and save them in place; ONLY=01,03 for some
 	HF_HUB_OFFLINE=1 $(BIN)/llmrec-course notebooks build $(if $(ONLY),--only $(ONLY))
 
+exercises: install  ## regenerate the student notebooks, test files and autograder zips from solutions/
+	$(BIN)/llmrec-course exercises build $(if $(ONLY),--only $(ONLY))
+
 test: install  ## set up, then run the gate: unit tests and the notebooks (smoke, fresh, claims)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -m "not full" $(PYTEST_ARGS)
 
@@ -64,7 +67,10 @@ test-min: install-min  ## the unit tests and one notebook on the oldest supporte
 	HF_HUB_OFFLINE=1 $(PY_MIN) -m pytest -m "not full" --ignore=tests/test_notebooks.py $(PYTEST_ARGS)
 	HF_HUB_OFFLINE=1 $(PY_MIN) -m pytest tests/test_notebooks.py -k "smoke and 01_llm_embeddings" $(PYTEST_ARGS)
 
-gpu-test: install  ## the GPU tests only (run on a machine with CUDA)
+gpu-exercises: install  ## regenerate the student notebooks, test files and autograder zips from solutions/
+	$(BIN)/llmrec-course exercises build $(if $(ONLY),--only $(ONLY))
+
+test: install  ## the GPU tests only (run on a machine with CUDA)
 	$(PY) -m pytest -m gpu $(PYTEST_ARGS)
 
 bench: install  ## encoder benchmark: ours vs sentence-transformers

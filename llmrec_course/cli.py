@@ -155,6 +155,27 @@ def _cmd_grade(args) -> int:
     return 0
 
 
+def _cmd_exercises(args) -> int:
+    from .grading.build import build
+
+    only = args.only.split(",") if args.only else None
+    check = args.exercises_cmd == "check"
+    try:
+        lines = build(
+            args.solutions, args.students, args.package_tests, args.bundles, only, check=check
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for line in lines:
+        print(line)
+    if check:
+        print("exercises are up to date" if not lines else f"{len(lines)} file(s) drifted")
+        return 1 if lines else 0
+    print(f"{len(lines)} file(s) written" if lines else "nothing to write: already up to date")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="llmrec-course",
@@ -193,8 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade_cmd.add_argument(
         "--tests",
         default=None,
-        help="a folder of test files (your bundle, hidden tests included) or an assignment "
-        "name such as 01_llm_embeddings (its public tests); default: each notebook's assignment",
+        help="a folder of test files or an otter autograder zip (your own bundle, hidden tests "
+        "included), or an assignment name such as 01_llm_embeddings (every test shipped with "
+        "the package); default: each notebook's assignment",
     )
     grade_cmd.add_argument("--json", default=None, help="also write the scores to this JSON file")
     grade_cmd.add_argument("--timeout", type=float, default=300.0, help="seconds per submission")
@@ -204,6 +226,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--memory-mb", type=int, default=6144, help="address space per submission"
     )
     grade_cmd.set_defaults(func=_cmd_grade)
+
+    exercises = sub.add_parser(
+        "exercises",
+        help="maintainers and instructors: build the student notebooks and test files from the "
+        "solution notebooks (otter assign), or check the committed ones have not drifted",
+    )
+    ex_sub = exercises.add_subparsers(dest="exercises_cmd", required=True)
+    for name, text in (
+        ("build", "write exercises/, the package's test files and the autograder zips"),
+        ("check", "exit 1 if a committed student notebook or test file differs from the build"),
+    ):
+        cmd = ex_sub.add_parser(name, help=text)
+        cmd.add_argument("--only", default=None, help="assignment numbers or names, e.g. 01,03")
+        cmd.add_argument("--solutions", default="solutions", help="the solution notebooks")
+        cmd.add_argument("--students", default="exercises", help="where student notebooks go")
+        cmd.add_argument(
+            "--package-tests",
+            default=None,
+            help="where the test files go (default: the package's own exercises/ folder; "
+            "instructors building a private bundle pass a folder of their own)",
+        )
+        cmd.add_argument(
+            "--bundles", default="dist/autograder", help="where otter's autograder zips go"
+        )
+    exercises.set_defaults(func=_cmd_exercises)
 
     notebooks = sub.add_parser(
         "notebooks", help="maintainers: rebuild the committed notebooks, or check they are fresh"

@@ -12,7 +12,11 @@ def claims(m: dict) -> dict:
     test, main = m["test_ndcg"], m["main_label"]
     over = m["overfit"]
     no_cure = over["per-shopper vectors, no cure"]
-    others_last = [v["last_loss"] for k, v in over.items() if k not in ("per-shopper vectors, no cure", "+ dropout 0.3")]
+    others_last = [
+        v["last_loss"]
+        for k, v in over.items()
+        if k not in ("per-shopper vectors, no cure", "+ dropout 0.3")
+    ]
     return {
         # §2: what each mode trains and what a step costs
         "LoRA's trainable count equals r(d_in + d_out) per adapted matrix": (
@@ -21,13 +25,16 @@ def claims(m: dict) -> dict:
         "frozen trains no encoder weight, full trains all, the top block and LoRA lie between": (
             params["frozen"]["trainable"] == 0
             and params["full"]["trainable"] == params["full"]["total"]
-            and params["lora"]["trainable"] < params["last_n_layers"]["trainable"] < params["full"]["trainable"]
+            and params["lora"]["trainable"]
+            < params["last_n_layers"]["trainable"]
+            < params["full"]["trainable"]
         ),
         "a frozen step is the cheapest; LoRA and full steps cost more than a cached top-block step": (
             step["frozen"] < cached < min(step["lora"], step["full"])
         ),
         # §3: the cached prefix
-        "the cached prefix trains the same losses (max |difference| ≤ 1e-5)": m["prefix_loss_diff"] <= 1e-5,
+        "the cached prefix trains the same losses (max |difference| ≤ 1e-5)": m["prefix_loss_diff"]
+        <= 1e-5,
         "the cached prefix is faster (≥ 1.3×) and within its (L + 2n)/3n bound (+10 %)": (
             cached < uncached and 1.3 <= m["prefix_ratio"] <= 1.1 * m["prefix_bound"]
         ),
@@ -35,7 +42,9 @@ def claims(m: dict) -> dict:
         "the largest rate collapses validation below zero-shot, with and without warm-up": (
             all(sweep_last[k] < m["sweep_zero_shot_valid"] for k in largest) and len(largest) == 2
         ),
-        "its training loss still falls": all(m["sweep_last_loss"][k] < m["sweep_first_loss"][k] for k in largest),
+        "its training loss still falls": all(
+            m["sweep_last_loss"][k] < m["sweep_first_loss"][k] for k in largest
+        ),
         "by the last epoch validation NDCG falls as the rate grows (warm-up on)": all(
             sweep_last[a] > sweep_last[b] for a, b in zip(warmed, warmed[1:])
         ),
@@ -47,7 +56,8 @@ def claims(m: dict) -> dict:
             m["verdicts_vs_fine_tuned"]["zero-shot"] == "ahead" and test[main] > test["zero-shot"]
         ),
         "the frozen heads for whole epochs beat the frozen heads for the same steps": (
-            test["frozen encoder, heads only (whole epochs)"] > test["frozen encoder, heads only (same steps)"]
+            test["frozen encoder, heads only (whole epochs)"]
+            > test["frozen encoder, heads only (same steps)"]
         ),
         # §6: overfitting and its cures
         "per-shopper vectors drive the training loss far below the other runs' (< 0.8×)": (
@@ -65,7 +75,8 @@ def claims(m: dict) -> dict:
             and over["+ early stopping (patience 2)"]["epochs_run"] < m["overfit_epochs"]
             and over["+ early stopping (patience 2)"]["best_valid"] == no_cure["best_valid"]
         ),
-        "dropout on a frozen encoder changes nothing, loss for loss": m["dropout_frozen_identical"] is True,
+        "dropout on a frozen encoder changes nothing, loss for loss": m["dropout_frozen_identical"]
+        is True,
         # §7: the article's BERT pair recipe
         "a (user, item) pair encodes as one row with two segments": (
             m["cross_pair_rows"] == 1 and m["cross_segments"] == [0, 1]

@@ -18,6 +18,7 @@ import nbformat
 import numpy as np
 import pytest
 import torch
+from exercise_helpers import judge_in_process
 
 from llmrec_course import cli
 from llmrec_course.grading import (
@@ -215,20 +216,7 @@ def test_test_files_are_checked_when_loaded(tmp_path):
 
 
 def _judge_in_process(source: str, assignment: str = "01") -> dict[str, float]:
-    """Points per question of `assignment`'s shipped tests, run the way grader.check runs them."""
-    env: dict = {}
-    exec(source, env)
-    out = {}
-    for q in load_questions(shipped_tests(assignment)):
-        got = 0.0
-        for c in q.cases:
-            try:
-                c.function.call_func(env)
-                got += c.points
-            except CheckFailed:
-                pass
-        out[q.name] = got
-    return out
+    return judge_in_process(source, assignment)
 
 
 def test_assignment_01_accepts_the_solution_and_rejects_each_plausible_mistake():
@@ -427,81 +415,3 @@ def test_cli_grade_writes_a_table_and_json(tmp_path, capsys):
     assert "missing.ipynb: not a notebook" in capsys.readouterr().err
     assert cli.main(["grade", str(tmp_path / "good.ipynb"), "--tests", "99"]) == 2
     assert "no assignment '99'" in capsys.readouterr().err
-
-
-# ---------------------------------------------------------------------------------------------
-# Assignment 02's shipped tests (so far: top-K excluding seen items, NDCG@K)
-
-GOOD_02 = """
-import math
-import torch
-
-def top_k_unseen(scores, seen, k):
-    scores = scores.clone()
-    for u, items in enumerate(seen):
-        scores[u, list(items)] = float("-inf")
-    return torch.topk(scores, k, dim=1).indices
-
-def ndcg_at_k(ranked, relevant, k):
-    relevant = set(relevant)
-    dcg = sum(1 / math.log2(r + 2) for r, item in enumerate(ranked[:k]) if item in relevant)
-    ideal = sum(1 / math.log2(r + 2) for r in range(min(len(relevant), k)))
-    return dcg / ideal if ideal else 0.0
-"""
-WRONG_02 = {
-    "no exclusion": (
-        "q1",
-        "def top_k_unseen(scores, seen, k):\n    return torch.topk(scores, k, dim=1).indices",
-    ),
-    "filter after top-K": (
-        "q1",
-        (
-            "def top_k_unseen(scores, seen, k):\n"
-            "    top = torch.topk(scores, k, dim=1).indices.tolist()\n"
-            "    return [[i for i in row if i not in set(s)] for row, s in zip(top, seen)]"
-        ),
-    ),
-    "no discount": (
-        "q2",
-        (
-            "def ndcg_at_k(ranked, relevant, k):\n"
-            "    return sum(item in set(relevant) for item in ranked[:k]) / min(len(relevant), k)"
-        ),
-    ),
-    "ideal not capped at K": (
-        "q2",
-        (
-            "def ndcg_at_k(ranked, relevant, k):\n"
-            "    dcg = sum(1 / math.log2(r + 2) for r, i in enumerate(ranked[:k]) if i in set(relevant))\n"
-            "    return dcg / sum(1 / math.log2(r + 2) for r in range(len(relevant)))"
-        ),
-    ),
-    "log2(rank) discount": (
-        "q2",
-        (
-            "def ndcg_at_k(ranked, relevant, k):\n"
-            "    dcg = sum(1 / math.log2(r + 1) if r else 1.0 for r, i in enumerate(ranked[:k]) if i in set(relevant))\n"
-            "    return dcg / sum(1 / math.log2(r + 1) if r else 1.0 for r in range(min(len(relevant), k)))"
-        ),
-    ),
-}
-
-
-def test_assignment_02_accepts_the_solution_and_rejects_each_plausible_mistake():
-    full = _judge_in_process(GOOD_02, "02")
-    assert full == {"q1": 2, "q2": 3}
-    for label, (question, wrong) in WRONG_02.items():
-        got = _judge_in_process(GOOD_02 + "\n" + wrong, "02")
-        assert got[question] < full[question], label
-
-
-def test_assignment_02_ndcg_verdicts_agree_with_the_package_metric():
-    """lrc.metrics.ndcg_at_k (tested against scikit-learn) passes every NDCG case, and a
-    shifted value fails them."""
-    import llmrec_course as lrc
-
-    (q2,) = [q for q in load_questions(shipped_tests("02")) if q.name == "q2"]
-    for c in q2.cases:
-        c.function.call_func({"ndcg_at_k": lrc.metrics.ndcg_at_k})
-        with pytest.raises(CheckFailed):
-            c.function.call_func({"ndcg_at_k": lambda *a: lrc.metrics.ndcg_at_k(*a) + 0.01})

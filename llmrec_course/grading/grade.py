@@ -6,10 +6,10 @@ verdict runs here, in the grader's process, where no submission code ever ran. T
 are loaded once, before the first submission starts, and fingerprinted; a submission that
 changes them is flagged (its grades come from the copy loaded before it ran).
 
-Which tests: ``tests`` is a folder of ``q*.py`` files (an instructor's bundle, hidden cases
-included) or an assignment name (``"01_llm_embeddings"``: the public tests shipped in the
-package, `assignments.tests_dir`); by default each submission's own assignment, read from its
-notebook metadata.
+Which tests: ``tests`` is a folder of ``q*.py`` files or an otter autograder zip (an
+instructor's own bundle, hidden cases included), or an assignment name (``"01_llm_embeddings"``:
+every test shipped in the package, hidden ones included, `assignments.tests_dir`); by default
+each submission's own assignment, read from its notebook metadata.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -77,13 +78,19 @@ def find_submissions(paths) -> list[Path]:
 
 
 def notebook_assignment(path: Path) -> str | None:
-    """The assignment a notebook says it belongs to (its ``llmrec_course.assignment`` metadata)."""
+    """The assignment a notebook says it belongs to (its ``llmrec_course.assignment`` metadata,
+    else otter's ``assignment_name``)."""
     try:
         meta = json.loads(path.read_text()).get("metadata", {})
     except (OSError, ValueError):
         return None
-    name = meta.get("llmrec_course", {}).get("assignment") if isinstance(meta, dict) else None
-    return name if isinstance(name, str) else None
+    if not isinstance(meta, dict):
+        return None
+    for key, field_name in (("llmrec_course", "assignment"), ("otter", "assignment_name")):
+        name = meta.get(key, {}).get(field_name) if isinstance(meta.get(key), dict) else None
+        if isinstance(name, str):
+            return name
+    return None
 
 
 def _fingerprint(folder: Path) -> str:
@@ -95,16 +102,47 @@ def _fingerprint(folder: Path) -> str:
 
 
 def _tests_folder(tests: str | os.PathLike | None, assignment: str | None) -> tuple[Path, str]:
+    """(folder of test files, assignment name) for `tests` — a folder, an otter autograder zip
+    (its ``tests/`` are unpacked into a temporary folder) or an assignment name, whose every
+    test (hidden ones included) shipped in the package is used."""
     from . import assignments
 
     if tests is not None and Path(tests).is_dir():
-        return Path(tests), Path(tests).resolve().parent.name if Path(
-            tests
-        ).name == "tests" else Path(tests).name
+        folder = Path(tests)
+        named = folder.resolve().parent if folder.name in ("tests", "autograder") else folder
+        return folder, named.name
+    if tests is not None and str(tests).endswith(".zip"):
+        return _unzip_tests(Path(tests))
     name = str(tests) if tests is not None else assignment
     if name is None:
         raise ValueError("the submission names no assignment in its metadata: pass --tests")
-    return assignments.tests_dir(name), name
+    return assignments.tests_dir(name, hidden=True), name
+
+
+def _unzip_tests(bundle: Path) -> tuple[Path, str]:
+    import tempfile
+    import zipfile
+
+    if not bundle.is_file():
+        raise ValueError(f"--tests {bundle}: no such file")
+    try:
+        with zipfile.ZipFile(bundle) as z:
+            names = [n for n in z.namelist() if re.fullmatch(r"tests/q\w*\.py", n)]
+            if not names:
+                raise ValueError(f"--tests {bundle}: the zip holds no tests/q*.py files")
+            folder = Path(tempfile.mkdtemp(prefix="llmrec-bundle-")) / "tests"
+            folder.mkdir()
+            for n in names:
+                (folder / Path(n).name).write_bytes(z.read(n))
+            config = (
+                json.loads(z.read("otter_config.json"))
+                if "otter_config.json" in z.namelist()
+                else {}
+            )
+    except zipfile.BadZipFile:
+        raise ValueError(f"--tests {bundle}: not a zip file") from None
+    name = config.get("assignment_name") or re.sub(r"-autograder.*$", "", bundle.stem)
+    return folder, name
 
 
 def collect(questions: list[Question]) -> dict[str, dict]:
