@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import uuid
 import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from . import atomic
 
 __all__ = [
     "CACHE_ENV",
@@ -138,9 +139,7 @@ class EmbeddingCache:
             ) from err
         config_file = self.folder / "config.json"
         if not config_file.exists():
-            self._atomic_write_bytes(
-                config_file, json.dumps(config, sort_keys=True, indent=1).encode()
-            )
+            atomic.write_bytes(config_file, json.dumps(config, sort_keys=True, indent=1).encode())
         self._index: dict[bytes, tuple[str, int]] = {}
         self._chunks: dict[str, np.ndarray] = {}
         self._seen: set[str] = set()
@@ -212,19 +211,9 @@ class EmbeddingCache:
         from safetensors.numpy import save_file
 
         path = self.folder / f"chunk-{uuid.uuid4().hex}.safetensors"
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
-        os.close(fd)
-        try:
-            save_file(
-                {"emb": emb, "keys": np.ascontiguousarray(keys)},
-                tmp,
-                metadata={"sha256": _payload_digest(emb, keys)},
-            )
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        tensors = {"emb": emb, "keys": np.ascontiguousarray(keys)}
+        metadata = {"sha256": _payload_digest(emb, keys)}
+        atomic.replace(path, lambda tmp: save_file(tensors, tmp, metadata=metadata))
         return path
 
     def _compact(self) -> None:
@@ -243,13 +232,6 @@ class EmbeddingCache:
         self._index, self._chunks, self._seen = {}, {}, set()
         self._seen.discard(new.name)
         self._refresh()
-
-    @staticmethod
-    def _atomic_write_bytes(path: Path, data: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
 
 
 def folder_size(path: str | os.PathLike) -> int:

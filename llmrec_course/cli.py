@@ -8,6 +8,8 @@ import platform
 import sys
 import time
 
+from . import atomic
+
 __all__ = ["main"]
 
 
@@ -128,7 +130,6 @@ def _cmd_data(args) -> int:
 
 def _cmd_grade(args) -> int:
     import json
-    from pathlib import Path
 
     from .grading import Limits, grade, report, to_json
 
@@ -146,11 +147,7 @@ def _cmd_grade(args) -> int:
     )
     print(report(results))
     if args.json:
-        out = Path(args.json)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".tmp")
-        tmp.write_text(json.dumps(to_json(results), indent=1) + "\n")
-        os.replace(tmp, out)
+        out = atomic.write_text(args.json, json.dumps(to_json(results), indent=1) + "\n")
         print(f"\nscores written to {out}", file=sys.stderr)
     return 0
 

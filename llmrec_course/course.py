@@ -22,13 +22,11 @@ The repository and the released version that Colab installs are defined here onc
 from __future__ import annotations
 
 import inspect
-import json
 import math
 import os
-import tempfile
 from pathlib import Path
 
-from . import __version__
+from . import __version__, atomic
 
 __all__ = [
     "DATA_CHOICES",
@@ -134,16 +132,7 @@ def record_metrics(path: str | os.PathLike | None, metrics: dict, **context) -> 
     `context` (e.g. profile=settings["profile"]) is stored beside them under "context"."""
     record = {"metrics": _plain(dict(metrics), "metrics"), "context": _plain(context, "context")}
     if path is not None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(record, handle, indent=1, sort_keys=True)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        atomic.write_json(path, record, indent=1, sort_keys=True)
     return record["metrics"]
 
 

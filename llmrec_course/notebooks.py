@@ -21,10 +21,11 @@ import json
 import os
 import platform
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import atomic
 
 __all__ = [
     "NotebookError",
@@ -230,18 +231,6 @@ def execute(
                 os.environ[key] = value
 
 
-def _write_json_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def build(source: Source, profile: str = "cpu", data: str = "bundled", seed: int = 0) -> dict:
     """Execute `source` (cpu profile by default) and save it as the committed notebook, with
     its stamp, and its recorded metrics beside it → the stamp."""
@@ -280,8 +269,8 @@ def build(source: Source, profile: str = "cpu", data: str = "bundled", seed: int
     for cell in nb.cells:  # papermill's per-cell timings change on every run: keep the outputs
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
-    _write_json_atomic(source.notebook, nbformat.writes(nb) + "\n")
-    _write_json_atomic(source.metrics, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    atomic.write_text(source.notebook, nbformat.writes(nb) + "\n")
+    atomic.write_text(source.metrics, json.dumps(record, indent=1, sort_keys=True) + "\n")
     return stamp
 
 

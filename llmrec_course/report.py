@@ -18,11 +18,11 @@ import json
 import math
 import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import atomic
 from .notebooks import NotebookError, Source, execute, sources
 
 __all__ = ["Entry", "run_course", "write_report"]
@@ -69,17 +69,6 @@ def _figures(nb, folder: Path, name: str) -> list[Path]:
             path.write_bytes(base64.b64decode(data["image/png"]))
             paths.append(path)
     return paths
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _fmt(value) -> str:
@@ -135,8 +124,8 @@ def write_report(entries: list[Entry], out: Path, settings: dict, started: float
             md += [f"| {k} | {_fmt(v)} |" for k, v in flat.items()]
         for fig in e.figures:
             md += ["", f"![{fig.stem}]({fig.relative_to(out).as_posix()})"]
-    _atomic_write(out / "report.md", "\n".join(md) + "\n")
-    _atomic_write(out / "report.html", _html(entries, out, title, subtitle))
+    atomic.write_text(out / "report.md", "\n".join(md) + "\n")
+    atomic.write_text(out / "report.html", _html(entries, out, title, subtitle))
 
 
 _CSS = """

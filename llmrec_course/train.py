@@ -41,11 +41,9 @@ the same seed gives the same History on the CPU, and fitting a model changes no 
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -53,7 +51,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import protocol
+from . import atomic, protocol
 from .device import amp_dtype, get_device, torch_seed
 
 __all__ = [
@@ -405,17 +403,8 @@ def save_checkpoint(state: dict[str, torch.Tensor], path: str | os.PathLike) -> 
     """Write tensors to a safetensors file atomically (temporary file, then os.replace)."""
     from safetensors.torch import save_file
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    os.close(fd)
-    try:
-        save_file({k: v.detach().cpu().contiguous().clone() for k, v in state.items()}, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in state.items()}
+    return atomic.replace(path, lambda tmp: save_file(tensors, tmp))
 
 
 def load_checkpoint(
@@ -690,8 +679,4 @@ def _trainer_state(history: History, epoch: int, config: TrainConfig) -> dict:
 
 
 def _write_json(path: Path, payload: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(payload, handle, indent=2)
-    os.replace(tmp, path)
+    atomic.write_json(path, payload, indent=2)

@@ -22,7 +22,6 @@ the solution no longer has.
 from __future__ import annotations
 
 import ast
-import os
 import re
 import shutil
 import tempfile
@@ -30,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+
+from .. import atomic
 
 NAME = re.compile(r"\d\d_[a-z0-9_]+")
 
@@ -112,19 +113,6 @@ def build_one(solution: Path, workdir: Path) -> Built:
     return built
 
 
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _targets(built: Built, students: Path, package: Path) -> dict[Path, bytes]:
     out = {students / f"{built.name}.ipynb": built.student}
     out.update({package / built.name / "tests" / n: b for n, b in built.public.items()})
@@ -177,13 +165,13 @@ def build(
                 continue
             for p, data in targets.items():
                 if not p.is_file() or p.read_bytes() != data:
-                    _write(p, data)
+                    atomic.write_bytes(p, data)
                     report.append(str(p))
             for p in stale:
                 p.unlink()
                 report.append(f"{p} (removed)")
             if bundles is not None and built.bundle is not None:
                 target = Path(bundles) / f"{built.name}-autograder.zip"
-                _write(target, built.bundle.read_bytes())
+                atomic.write_bytes(target, built.bundle.read_bytes())
                 report.append(str(target))
     return report

@@ -25,6 +25,8 @@ import time
 import types
 from pathlib import Path
 
+from .. import atomic
+
 OUTPUT_LIMIT = 64 * 1024  # characters of printed output kept per cell (the rest is dropped)
 
 
@@ -69,12 +71,6 @@ def _alarm(signum, frame):
     raise _Timeout("time limit reached")
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def _code_cells(notebook: Path) -> list[str]:
     nb = json.loads(notebook.read_text())
     cells = nb.get("cells", [])
@@ -93,7 +89,7 @@ def _run_cells(
         if index in skip:
             log.append({"cell": index, "status": "skipped"})
             continue
-        _write_atomic(
+        atomic.write_text(
             progress, json.dumps({"cell": index, "started": time.time(), "limit": timeout})
         )
         sink = _CappedStream()
@@ -132,7 +128,7 @@ def _run_case(spec: dict, env: dict, out: Path, timeout: float) -> None:
             text = values.encode(answer)
         except values.ValueTooLarge as err:
             text = values.encode(values.Raised("ValueTooLarge", str(err)))
-        _write_atomic(out, text)
+        atomic.write_text(out, text)
         code = 0
     except BaseException:  # noqa: BLE001 - the child must never return into the parent's loop
         pass
@@ -161,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     env = shell.user_ns
     for case_id, spec in request["cases"].items():
-        _write_atomic(
+        atomic.write_text(
             root / "progress.json",
             json.dumps(
                 {
@@ -186,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
                 os.waitpid(pid, 0)
                 break
             time.sleep(0.02)
-    _write_atomic(root / "done.json", json.dumps({"cells": log}))
+    atomic.write_text(root / "done.json", json.dumps({"cells": log}))
     return 0
 
 
