@@ -180,6 +180,13 @@ def test_check_judges_in_the_notebook_with_a_reason():
         check(Call("f"), verdict, {"f": lambda: object()})
     with pytest.raises(CheckFailed, match="'f' is not defined"):
         check(Call("f"), verdict, {})
+    with pytest.raises(CheckFailed, match=r"f\(\.\.\.\) returned None: write its body"):
+        check(Call("f"), verdict, {"f": lambda: None})  # an untouched student stub
+    with pytest.raises(CheckFailed, match=r"g\(\.\.\.\) returned None"):
+        check(
+            {"a": Call("f"), "b": Call("g")}, lambda out: None, {"f": lambda: 1, "g": lambda: None}
+        )
+    check(Value("v"), lambda out: None, {"v": None})  # a variable may be None: its verdict decides
 
 
 TEST_FILE = """

@@ -191,11 +191,27 @@ def _first_raised(output):
     return None
 
 
-def judge(verdict, output) -> None:
-    """Run `verdict` on `output`; `CheckFailed` with the reason when it fails in any way."""
+def _returned_none(spec: dict, output) -> str | None:
+    """The name of a called function that returned None (an unwritten body, or no `return`)."""
+    if "many" in spec:
+        out = output if isinstance(output, dict) else {}
+        return next(
+            (n for k, s in spec["many"].items() if (n := _returned_none(s, out.get(k)))), None
+        )
+    return spec["call"] if "call" in spec and output is None else None
+
+
+def judge(verdict, output, spec: dict | None = None) -> None:
+    """Run `verdict` on `output` (the answer to probe `spec`); `CheckFailed` with the reason
+    when it fails in any way."""
     failed = _first_raised(output)
     if failed is not None:
         raise CheckFailed(f"your code raised {failed}.")
+    empty = _returned_none(spec, output) if spec is not None else None
+    if empty is not None:
+        raise CheckFailed(
+            f"{empty}(...) returned None: write its body (replace the ...) and return the result."
+        )
     try:
         verdict(output)
     except CheckFailed:
@@ -221,9 +237,9 @@ def check(probe, verdict, env) -> None:
             )
         output = mode.answers[mode.used]
         mode.used += 1
-        judge(verdict, output)
+        judge(verdict, output, spec)
         return
-    judge(verdict, values.roundtrip(run_probe(spec, env)))
+    judge(verdict, values.roundtrip(run_probe(spec, env)), spec)
 
 
 # ---------------------------------------------------------------------------------------------
