@@ -286,6 +286,12 @@ def test_two_tower_falls_back_to_the_full_forward_with_a_warning(tiny_bert, spli
     with monkeypatch.context() as patch:
         patch.setattr(prefix_module, "check", lambda backend, batch: 0.5)
         fallback("differs from the full forward by 5.00e-01")
+    with monkeypatch.context() as patch:  # the yardstick is the model's own float32 noise
+        patch.setattr(prefix_module, "check", lambda backend, batch: 5e-4)
+        patch.setattr(prefix_module, "batching_noise", lambda model, batch: 1e-7)
+        fallback("batching noise is 1.0e-07")
+        patch.setattr(prefix_module, "batching_noise", lambda model, batch: 3e-4)  # SmolLM2-like
+        assert two_tower(tiny_bert).fit(train).prefix_info_ is not None
     with pytest.raises(ValueError, match="prefix_cache_mb"):
         two_tower(tiny_bert, prefix_cache_mb=-1)
     with pytest.raises(TypeError, match="cache_prefix"):
@@ -320,3 +326,5 @@ def test_real_encoders_prefix_equals_full_forward(name):
         noise = float((full - alone).abs().max())
         diff = float((cached - full).abs().max())
         assert diff <= max(1e-5, 2 * noise), (name, left, diff, noise)
+        # the yardstick TwoTower(cache_prefix=True) uses is this same noise
+        assert prefix_module.batching_noise(model, batch) == pytest.approx(noise, rel=1e-6, abs=0)
