@@ -747,6 +747,11 @@ by_dims.round(3)
 # - Embedding costs real compute (the decoder several times the encoder per token); embeddings
 #   are inspectable by neighbours and probes but do not explain themselves.
 #
+# **Practise:** [Assignment 01](../exercises/01_llm_embeddings.ipynb) — write masked mean,
+# last-token and masked max pooling and a cosine-similarity matrix yourself, and say which
+# decoder position has read the whole text. Each question is checked as you go (`grader.check`);
+# the README explains how to submit it, locally or from Colab.
+#
 # **Next:** [02 · Scoring and retrieval](02_scoring_and_retrieval.ipynb) — from item vectors to
 # recommendations: scores, top-K, user vectors and honest evaluation.
 

@@ -701,6 +701,12 @@ plt.show()
 #   first baselines, and zero-shot MiniLM loses to them because text carries taste but not
 #   quality — what fine-tuning and better scoring will have to fix.
 #
+# **Practise:** [Assignment 02](../exercises/02_scoring_and_retrieval.ipynb) — write top-K
+# excluding seen items, NDCG@K, a recency-weighted user vector, a leak-free leave-last-out split
+# and a bootstrap interval yourself, and predict which scoring function puts a long popular item
+# first. Each question is checked as you go (`grader.check`); the README explains how to submit
+# it, locally or from Colab.
+#
 # **Next:** [03 · Losses and gradients](03_losses_and_gradients.ipynb) — learning the vectors
 # from the interactions instead of reading them off the text.
 

@@ -832,6 +832,12 @@ plt.show()
 #   can learn depends on what the frozen item space and the negatives can express, and its safe
 #   step size is set by the curvature.
 #
+# **Practise:** [Assignment 03](../exercises/03_losses_and_gradients.ipynb) — write the BPR loss
+# and its gradient by hand, and in-batch softmax with a temperature and the log-Q correction,
+# checked against autograd; and predict what halving the temperature does. Each question is
+# checked as you go (`grader.check`); the README explains how to submit it, locally or from
+# Colab.
+#
 # **Next:** [04 · Fine-tuning](04_fine_tuning.ipynb) — let the item (and user) towers learn too.
 
 # %%

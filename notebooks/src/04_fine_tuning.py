@@ -801,6 +801,11 @@ print(f"re-ranking {verdict}: {rerank_diff:+.4f} NDCG@10 [{rerank_lo:+.4f}, {rer
 #   trains one logit with float labels and BCE, computes its metrics on arrays, and chooses on
 #   validation — and a re-ranker must still prove itself on test against its base.
 #
+# **Practise:** [Assignment 04](../exercises/04_fine_tuning.ipynb) — write one mixed-precision
+# training step, then debug the article's §5 BERT recommender until it trains and evaluates
+# correctly on a tiny model. Each question is checked as you go (`grader.check`); the README
+# explains how to submit it, locally or from Colab.
+#
 # **Next:** the case studies (notebooks 05–08) put these models to work on e-commerce, news,
 # music and a social feed.
 
