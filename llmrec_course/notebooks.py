@@ -122,11 +122,15 @@ def _digest(paths: list[Path], root: Path) -> str:
     return h.hexdigest()
 
 
+UNUSED = ("exercises", "grading")  # package folders no notebook runs (see package_digest)
+
+
 def package_digest() -> str:
     """SHA-256 of the package's code (every .py file of llmrec_course, by relative path), less
-    the assignments' test files under ``exercises/``: data for the graders, which no notebook runs."""
+    what no notebook runs: the graded exercises' framework (``grading/``) and test files
+    (``exercises/``). A test keeps the notebooks off ``lrc.grading``, so this stays true."""
     root = Path(__file__).resolve().parent
-    paths = [p for p in sorted(root.rglob("*.py")) if p.relative_to(root).parts[0] != "exercises"]
+    paths = [p for p in sorted(root.rglob("*.py")) if p.relative_to(root).parts[0] not in UNUSED]
     return _digest(paths, root)
 
 

@@ -326,3 +326,24 @@ def test_package_docstrings_point_to_notebooks_that_teach_it():
                 if f"# ## {section}." not in text:
                     bad.append(f"{path.name}: notebook {number} has no section {section}")
     assert not bad, bad
+
+
+def test_the_notebooks_never_run_the_folders_the_freshness_stamp_leaves_out():
+    """`package_digest` leaves out `grading/` and `exercises/` (so a new assignment does not make
+    every notebook stale): that is only honest while no notebook runs them — neither directly
+    nor through the rest of the package, where only the CLI's grading commands import them."""
+    import re
+
+    from llmrec_course.notebooks import UNUSED
+
+    used = re.compile(r"\b(grading|exercises)\b\.|import (grading|exercises)\b|\botter\b")
+    for s in SOURCES:
+        lines = [ln for ln in s.path.read_text().splitlines() if not ln.startswith("#")]
+        assert not [ln for ln in lines if used.search(ln)], s.path.name
+    root = ROOT / "llmrec_course"
+    for path in sorted(root.rglob("*.py")):
+        if path.relative_to(root).parts[0] in UNUSED or path.name in ("cli.py", "__init__.py"):
+            continue
+        assert not re.search(
+            r"from \.+(grading|exercises)|import llmrec_course\.grading|(import|from) otter\b", path.read_text()
+        ), path
