@@ -10,3 +10,318 @@ def tensor(data, dtype: str = "float32"):
     import torch
 
     return torch.as_tensor(np.asarray(data), dtype=getattr(torch, dtype))
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignment 04 (fine-tuning): a tiny MLP for mixed precision, a tiny BERT pair classifier, and
+# the hooks (`Call(..., then=...)`) that turn what the learner's function did into data.
+#
+# Every factory is seeded, so the grader rebuilds the identical object for its reference
+# computation. Two arguments of one call that must share an object (an optimizer over the
+# model's parameters) meet through `keep=` / `kept(key)`: arguments are built in order, in
+# the learner's process.
+
+_KEPT: dict = {}
+_CLOCK = [0]  # orders the passes over watched batches
+
+
+def _tick() -> int:
+    _CLOCK[0] += 1
+    return _CLOCK[0]
+
+
+def _keep(key, obj):
+    if key is not None:
+        _KEPT[key] = obj
+    return obj
+
+
+def kept(key: str):
+    """The object a factory built earlier in this process with ``keep=key``."""
+    if key not in _KEPT:
+        raise KeyError(f"no object kept under {key!r} (build it first with keep={key!r})")
+    return _KEPT[key]
+
+
+def recording_mlp(seed: int = 0, d_in: int = 6, d_hidden: int = 16, d_out: int = 3, keep=None):
+    """Linear → tanh → Linear (float32, seeded; smooth, so bf16 rounding moves a step little)
+    whose first Linear records the dtype it computed in, one entry per forward, in
+    ``model.autocast_dtypes`` (how a check sees autocast)."""
+    import torch
+
+    from ..device import torch_seed
+
+    with torch_seed(seed):
+        model = torch.nn.Sequential(
+            torch.nn.Linear(d_in, d_hidden), torch.nn.Tanh(), torch.nn.Linear(d_hidden, d_out)
+        )
+    model.autocast_dtypes = []
+
+    def record(module, inputs, output):
+        model.autocast_dtypes.append(str(output.dtype).replace("torch.", ""))
+
+    model[0].register_forward_hook(record)
+    return _keep(keep, model)
+
+
+def sgd(model_key: str, lr: float = 0.5, keep=None):
+    """Plain SGD over the parameters of the model kept under `model_key`."""
+    import torch
+
+    return _keep(keep, torch.optim.SGD(kept(model_key).parameters(), lr=lr))
+
+
+class _CPUScaler:
+    """What `torch.amp.GradScaler` does, for a torch without a CPU one (before 2.3): the same
+    four calls, the same arithmetic (scale the loss, unscale before the step, skip a step with
+    inf/NaN gradients, grow the scale every `growth_interval` good steps, halve it on a bad one)."""
+
+    def __init__(self, init_scale: float, growth_interval: int):
+        self.scale_, self.growth_interval = init_scale, growth_interval
+        self.good, self.found_inf = 0, False
+
+    def scale(self, loss):
+        return loss * self.scale_
+
+    def step(self, optimizer):
+        import torch
+
+        grads = [p.grad for g in optimizer.param_groups for p in g["params"] if p.grad is not None]
+        for g in grads:
+            g.div_(self.scale_)
+        self.found_inf = any(not torch.isfinite(g).all() for g in grads)
+        if not self.found_inf:
+            optimizer.step()
+
+    def update(self):
+        if self.found_inf:
+            self.scale_, self.good = self.scale_ * 0.5, 0
+        else:
+            self.good += 1
+            if self.good == self.growth_interval:
+                self.scale_, self.good = self.scale_ * 2.0, 0
+
+    def get_scale(self) -> float:
+        return self.scale_
+
+
+def grad_scaler(init_scale: float = 1024.0, growth_interval: int = 1, keep=None):
+    """A CPU loss scaler — `torch.amp.GradScaler("cpu")`, or the same arithmetic where torch has
+    none (before 2.3). With growth_interval=1 every step through it doubles its scale, so a check
+    can see whether `scaler.update()` ran."""
+    import torch
+
+    try:
+        scaler = torch.amp.GradScaler("cpu", init_scale=init_scale, growth_interval=growth_interval)
+    except (AttributeError, TypeError, RuntimeError):
+        scaler = _CPUScaler(init_scale, growth_interval)
+    return _keep(keep, scaler)
+
+
+def after_amp_step(out, args):
+    """What a training step left behind: its return value, the model's parameters (as float32)
+    and their dtypes, the dtypes its first Linear computed in, and the scaler's scale."""
+    model = args[0]
+    scalers = [a for a in args if hasattr(a, "get_scale")]
+    return {
+        "loss": out,
+        "params": {n: p.detach().float().clone() for n, p in model.named_parameters()},
+        "param_dtypes": {
+            n: str(p.dtype).replace("torch.", "") for n, p in model.named_parameters()
+        },
+        "autocast": list(getattr(model, "autocast_dtypes", [])),
+        "scale": float(scalers[0].get_scale()) if scalers else None,
+    }
+
+
+_TINY_BERT: dict = {}
+
+
+def tiny_bert_folder(seed: int = 0) -> str:
+    """A folder holding the course's tiny random BERT (`make_tiny_encoder("bert", seed)`) and its
+    tokenizer, saved with save_pretrained — as a model downloaded once and copied to an offline
+    machine would be; one folder per seed and process."""
+    if seed not in _TINY_BERT:
+        import atexit
+        import shutil
+        import tempfile
+        from pathlib import Path
+
+        from ..encoders import make_tiny_encoder
+
+        tiny = make_tiny_encoder("bert", seed=seed)
+        folder = Path(tempfile.mkdtemp(prefix="llmrec-04-")) / f"tiny-bert-{seed}"
+        tiny.model.save_pretrained(folder)
+        tiny.tokenizer.save_pretrained(folder)
+        atexit.register(shutil.rmtree, folder.parent, True)
+        _TINY_BERT[seed] = str(folder)
+    return _TINY_BERT[seed]
+
+
+def tiny_tokenizer():
+    """A fresh copy of the tiny BERT's tokenizer (WordPiece, [CLS] a [SEP] b [SEP] pairs)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_bert_folder())
+
+
+def tiny_pair_model(
+    num_labels: int = 1,
+    seed: int = 0,
+    dropout: float = 0.0,
+    init: float = 0.2,
+    train: bool = True,
+    keep=None,
+):
+    """A seeded random `BertForSequenceClassification` of the tiny BERT's shape (its tokenizer's
+    vocabulary), `num_labels` logits, dropout `dropout`, weights drawn with std `init`; in train
+    mode when `train` (as a model is during fine-tuning)."""
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from ..device import torch_seed
+
+    config = BertConfig.from_pretrained(tiny_bert_folder())
+    config.num_labels = num_labels
+    config.hidden_dropout_prob = config.attention_probs_dropout_prob = dropout
+    config.initializer_range = init
+    with torch_seed(seed):
+        model = BertForSequenceClassification(config)
+    model.train(train)
+    return _keep(keep, model)
+
+
+def pair_batch(user_texts, item_texts, max_length: int = 64) -> dict:
+    """The tokenizer's own pair encoding of the pairs, padded to the longest: a dict of (B, T)
+    tensors input_ids, token_type_ids, attention_mask."""
+    encoding = tiny_tokenizer()(
+        list(user_texts),
+        list(item_texts),
+        padding=True,
+        truncation=True,
+        max_length=max_length,
+        return_token_type_ids=True,
+        return_tensors="pt",
+    )
+    return {k: encoding[k] for k in ("input_ids", "token_type_ids", "attention_mask")}
+
+
+class WatchedBatches(list):
+    """A list of (batch, labels) that records each pass over it (each ``iter``): when, and for a
+    valid or test split the logits that the model kept under `model_key` gives it then."""
+
+    def __init__(self, items, split: str, model_key=None):
+        super().__init__(items)
+        self.split, self.model_key, self.reads = split, model_key, []
+
+    def __iter__(self):
+        read = {"tick": _tick()}
+        if self.model_key is not None and self.split != "train":
+            read["logits"] = pair_scores(kept(self.model_key), list.__iter__(self))
+        self.reads.append(read)
+        return list.__iter__(self)
+
+
+def pair_batches(pairs, batch_size: int = 4, max_length: int = 64, split=None, model_key=None):
+    """[(batch, labels)] from ``[[user text, item text, label], ...]``: `pair_batch` encodings
+    and (B,) int64 labels. With `split` ("train" / "valid" / "test") a `WatchedBatches`."""
+    import torch
+
+    out = []
+    for start in range(0, len(pairs), batch_size):
+        chunk = pairs[start : start + batch_size]
+        batch = pair_batch([p[0] for p in chunk], [p[1] for p in chunk], max_length)
+        out.append((batch, torch.tensor([int(p[2]) for p in chunk], dtype=torch.int64)))
+    return out if split is None else WatchedBatches(out, split, model_key)
+
+
+def pair_scores(model, batches):
+    """The model's logits over `batches` in eval mode without gradients (its mode restored):
+    (N,) for a one-logit head, (N, C) otherwise."""
+    import torch
+
+    mode = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            rows = [model(**batch).logits.reshape(len(labels), -1) for batch, labels in batches]
+    finally:
+        model.train(mode)
+    logits = torch.cat(rows).float()
+    return logits[:, 0] if logits.shape[1] == 1 else logits
+
+
+def as_mapping(out, args):
+    """A mapping the learner returned (a tokenizer's BatchEncoding) as a plain dict."""
+    from collections.abc import Mapping
+
+    if isinstance(out, Mapping) or hasattr(out, "keys") and hasattr(out, "__getitem__"):
+        return {str(k): out[k] for k in out.keys()}
+    return out
+
+
+def loaded_pair_model(out, args):
+    """What `load_pair_model(folder)` returned, as data: which part is the model and which the
+    tokenizer, the model's head, a corner of its weights, and the tokenizer's ids of a pair."""
+    import torch
+
+    if out is None:
+        return None  # an unwritten body: the check says so
+    parts = list(out) if isinstance(out, (tuple, list)) else [out]
+    models = [p for p in parts if isinstance(p, torch.nn.Module)]
+    tokenizers = [p for p in parts if not isinstance(p, torch.nn.Module) and callable(p)]
+    found = {"types": [type(p).__name__ for p in parts]}
+    if len(models) == 1:
+        model = models[0]
+        base = getattr(model, "base_model", model)
+        found["num_labels"] = getattr(model.config, "num_labels", None)
+        head = getattr(model, "classifier", None)
+        found["head_out"] = getattr(head, "out_features", None)
+        found["word_embeddings"] = base.embeddings.word_embeddings.weight[:6, :8].detach()
+        layer = base.encoder.layer[0].attention.self.query.weight
+        found["query_0"] = layer[:4, :8].detach()
+    if len(tokenizers) == 1:
+        found["pair_ids"] = list(tokenizers[0]("i love music", "classic rock anthem")["input_ids"])
+    return found
+
+
+def evaluate_record(out, args):
+    """What `evaluate` returned, and whether its scores still carry gradients."""
+    import torch
+
+    if out is None:
+        return None  # an unwritten body: the check says so
+    scores = out[2] if isinstance(out, tuple) and len(out) == 3 else None
+    return {"out": out, "grad": bool(torch.is_tensor(scores) and scores.requires_grad)}
+
+
+def loss_and_grad(out, args):
+    """A loss the learner returned: its value and shape, and — when it is a tensor that carries
+    gradients — the gradient it gives the classifier's weight (after ``backward``)."""
+    import torch
+
+    if not torch.is_tensor(out):
+        return {"kind": type(out).__name__, "loss": out, "grad": None}
+    found = {"kind": "tensor", "loss": out.detach().float(), "grad": None}
+    if out.requires_grad and out.numel() == 1:
+        model = args[0]
+        model.zero_grad(set_to_none=True)
+        out.backward()
+        grad = model.classifier.weight.grad
+        found["grad"] = None if grad is None else grad.detach().clone()
+    return found
+
+
+def fit_record(out, args):
+    """What `fit` returned, every pass it made over each watched split (when, and the logits the
+    model gave valid and test then), and the final model's logits on valid and test."""
+    if out is None:
+        return None  # an unwritten body: the check says so
+    model = args[0]
+    watched = {a.split: a for a in args if isinstance(a, WatchedBatches)}
+    return {
+        "out": out,
+        "reads": {s: list(w.reads) for s, w in watched.items()},
+        "final": {
+            s: pair_scores(model, list.__iter__(w)) for s, w in watched.items() if s != "train"
+        },
+    }
