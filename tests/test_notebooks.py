@@ -345,5 +345,6 @@ def test_the_notebooks_never_run_the_folders_the_freshness_stamp_leaves_out():
         if path.relative_to(root).parts[0] in UNUSED or path.name in ("cli.py", "__init__.py"):
             continue
         assert not re.search(
-            r"from \.+(grading|exercises)|import llmrec_course\.grading|(import|from) otter\b", path.read_text()
+            r"from \.+(grading|exercises)|import llmrec_course\.grading|(import|from) otter\b",
+            path.read_text(),
         ), path
