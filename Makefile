@@ -67,10 +67,7 @@ test-min: install-min  ## the unit tests and one notebook on the oldest supporte
 	HF_HUB_OFFLINE=1 $(PY_MIN) -m pytest -m "not full" --ignore=tests/test_notebooks.py $(PYTEST_ARGS)
 	HF_HUB_OFFLINE=1 $(PY_MIN) -m pytest tests/test_notebooks.py -k "smoke and 01_llm_embeddings" $(PYTEST_ARGS)
 
-gpu-exercises: install  ## regenerate the student notebooks, test files and autograder zips from solutions/
-	$(BIN)/llmrec-course exercises build $(if $(ONLY),--only $(ONLY))
-
-test: install  ## the GPU tests only (run on a machine with CUDA)
+gpu-test: install  ## the GPU tests only (run on a machine with CUDA)
 	$(PY) -m pytest -m gpu $(PYTEST_ARGS)
 
 bench: install  ## encoder benchmark: ours vs sentence-transformers
