@@ -11,6 +11,7 @@ import llmrec_course as lrc
 from llmrec_course.data import Split, from_frames
 from llmrec_course.evaluate import compare, evaluate, to_markdown
 from llmrec_course.models import (
+    EASE,
     ItemKNN,
     MatrixFactorization,
     Popularity,
@@ -57,6 +58,7 @@ ALL_MODELS = [
     pytest.param(lambda: ItemKNN(k_neighbors=2, shrink=1.0), id="itemknn"),
     pytest.param(_fast_mf, id="mf"),
     pytest.param(TfidfContent, id="tfidf"),
+    pytest.param(lambda: EASE(l2=1.0), id="ease"),
 ]
 
 

@@ -1,7 +1,8 @@
 """Recommenders behind one interface (`Recommender`): fit, score, recommend, save, load.
 
 Baselines: `Popularity`, `ItemKNN` (notebook 02), `MatrixFactorization`, `TfidfContent` (the
-comparisons of notebook 04 and the case studies); the ceiling on simulated data: `Oracle`
+comparisons of notebook 04 and the case studies), `EASE` (closed form, the case studies);
+`select_on_validation` chooses any model's configuration on validation; the ceiling on simulated data: `Oracle`
 (notebook 02). LLM models: `ZeroShotContent` (frozen encoder, notebook 02), `TwoTower` (fine-tuned
 towers) and `CrossEncoderRanker` (re-ranking), both in notebook 04.
 """
@@ -12,11 +13,13 @@ from .base import Recommender, check_same_data, data_fingerprint
 from .baselines import ItemKNN, MatrixFactorization, Popularity, TfidfContent
 from .content import ZeroShotContent
 from .cross_encoder import CrossEncoderRanker
+from .ease import EASE, select_on_validation
 from .oracle import Oracle
 from .two_tower import TwoTower
 
 __all__ = [
     "CrossEncoderRanker",
+    "EASE",
     "ItemKNN",
     "MatrixFactorization",
     "Oracle",
@@ -27,4 +30,5 @@ __all__ = [
     "ZeroShotContent",
     "check_same_data",
     "data_fingerprint",
+    "select_on_validation",
 ]
