@@ -586,3 +586,84 @@ def test_zero_shot_with_a_decoder_and_blank_item_texts(tiny_gpt2):
     model = ZeroShotContent(tiny_gpt2).fit(split.train)
     scores = model.score([f"u{u}" for u in range(16)])
     assert scores.shape == (16, 24) and np.isfinite(scores).all()
+
+
+# --- the hybrid: item-ID embeddings beside the text, with ID dropout ---------------------------
+
+
+def communities(seed: int = 0):
+    """40 users in 4 communities of 10 items; every item has the SAME title, so text carries
+    nothing and only co-occurrence (item IDs) can find a user's community. Each user likes 8 of
+    their community's items (7 train, 1 test)."""
+    rng = np.random.default_rng(seed)
+    rows, test = [], []
+    for u in range(40):
+        liked = rng.choice(10, size=8, replace=False) + 10 * (u // 10)
+        rows += [(f"u{u}", f"i{i}", n) for n, i in enumerate(liked[:-1])]
+        test.append((f"u{u}", f"i{liked[-1]}", 99))
+    items = pd.DataFrame({"item_id": [f"i{i}" for i in range(40)], "title": ["a thing"] * 40})
+    frame = pd.DataFrame(rows + test, columns=["user_id", "item_id", "timestamp"])
+    data = lrc.data.from_frames(items, frame)
+    inter = data.interactions
+    is_test = inter["timestamp"].to_numpy() == 99
+    return lrc.data.Split(
+        data.with_interactions(inter[~is_test]),
+        data.with_interactions(inter.iloc[:0]),
+        data.with_interactions(inter[is_test]),
+    )
+
+
+def test_hybrid_learns_what_the_text_does_not_say(tiny_bert):
+    split = communities()
+    kw = dict(finetune="frozen", proj_dim=16, temperature=0.1, max_history=10)
+    cfg = config(num_epochs=25, batch_size=32, lr_head=5e-2)
+    text_only = TwoTower(tiny_bert, config=cfg, **kw).fit(split.train)
+    hybrid = TwoTower(tiny_bert, use_item_ids=True, id_dropout=0.2, config=cfg, **kw).fit(
+        split.train
+    )
+    recall = {
+        name: float(lrc.evaluate(m, split, ci=None)["recall@10"].iloc[0])
+        for name, m in (("text", text_only), ("hybrid", hybrid))
+    }
+    # the 3 unseen items of the user's community are the only right answers among 33
+    assert recall["hybrid"] >= 0.8, recall
+    assert recall["text"] <= 0.5, recall  # identical texts: no better than guessing + popularity
+
+
+def test_hybrid_scores_new_items_from_their_text_alone(tiny_bert):
+    data = planted(num_users=24, per_user=4)
+    split = lrc.data.cold_start_items(data, fraction=0.25, seed=0)
+    model = TwoTower(
+        tiny_bert, finetune="frozen", proj_dim=8, use_item_ids=True, id_dropout=0.5,
+        config=config(num_epochs=3),
+    ).fit(split.train)  # fmt: skip
+    cold = np.flatnonzero(model.item_popularity_ == 0)
+    warm = np.flatnonzero(model.item_popularity_ > 0)
+    assert len(cold) >= 4 and len(warm) >= 10
+    texts = split.train.item_text()
+    text_alone = model.encode_items([texts[i] for i in range(len(texts))])  # no ID part at all
+    torch.testing.assert_close(model.item_emb_[cold], text_alone[cold], atol=1e-6, rtol=0)
+    moved = (model.item_emb_[warm] - text_alone[warm]).norm(dim=1)
+    assert (moved > 1e-3).all()  # warm items carry their learned ID part
+    top = model.recommend([f"u{u}" for u in range(24)], k=24)
+    assert set(top["item_id"]) & set(split.train.items["item_id"].iloc[cold])  # still ranked
+
+
+def test_hybrid_id_dropout_is_used_and_round_trips(tiny_bert, split, tmp_path):
+    train = split[0]
+    kw = dict(finetune="frozen", proj_dim=8, use_item_ids=True, config=config(num_epochs=2))
+    without = TwoTower(tiny_bert, id_dropout=0.0, **kw).fit(train)
+    dropped = TwoTower(tiny_bert, id_dropout=0.5, **kw).fit(train)
+    assert without.history_.step_loss != dropped.history_.step_loss
+    again = TwoTower(tiny_bert, id_dropout=0.5, **kw).fit(train)
+    assert again.history_.step_loss == dropped.history_.step_loss  # seeded
+    path = dropped.save(tmp_path / "hybrid")
+    loaded = Recommender.load(path)
+    users = [f"u{u}" for u in range(17)]
+    np.testing.assert_array_equal(loaded.score(users), dropped.score(users))
+    torch.testing.assert_close(
+        loaded.encode_items(["piano soft"]), dropped.encode_items(["piano soft"])
+    )
+    for bad in (-0.1, 1.0, True, "0.5"):
+        with pytest.raises(ValueError, match="id_dropout"):
+            TwoTower(tiny_bert, id_dropout=bad)

@@ -9,6 +9,13 @@ User tower:  u = normalize(mean of the parts the user has + id_u), parts being
              users while text carries cold items.
 score(u, i) = u · e_i = cos(u, e_i); losses see logits cos/τ (`temperature`).
 
+Hybrid (`use_item_ids=True`): e_i = normalize(W_item · pool(enc(text_i)) + id_i), a learned
+per-item vector (zero at the start) beside the text's projection, so warm items can carry what
+their text does not say (collaborative signal). `id_dropout` drops an item's id_i with that
+probability at each training occurrence, so the text part must rank items by itself too; an item
+with no positive training row — a new item — is scored from its text alone (id_i is masked, not
+merely untrained), which is how the hybrid still ranks cold-start items.
+
 Losses (`lrc.losses`, by name): "softmax" — in-batch negatives, the other items of the batch;
 "bpr" / "bce" — `num_neg` sampled negatives per positive (`sample_negatives`, one call per epoch).
 In-batch negatives are drawn in proportion to popularity q_i (an item appears in a batch as often
@@ -111,7 +118,8 @@ def default_config(finetune: str) -> TrainConfig:
 
 
 class TwoTowerModule(torch.nn.Module):
-    """The trainable parts: encoder, item head, user text head, optional user-ID embeddings.
+    """The trainable parts: encoder, item head, user text head, optional user- and item-ID
+    embeddings.
 
     top_layers: with last_n_layers, the number of trained blocks; ``train()`` then leaves the
     encoder's frozen prefix in eval mode (`finetune.train_last_layers`)."""
@@ -124,6 +132,7 @@ class TwoTowerModule(torch.nn.Module):
         text_head: bool,
         num_id_users: int,
         top_layers: int | None = None,
+        num_id_items: int = 0,
     ):
         super().__init__()
         self.encoder = encoder
@@ -135,6 +144,10 @@ class TwoTowerModule(torch.nn.Module):
         if num_id_users:
             self.user_id = torch.nn.Embedding(num_id_users, out_dim)
             torch.nn.init.zeros_(self.user_id.weight)
+        self.item_id = None
+        if num_id_items:  # the hybrid's learned per-item part, zero at the start
+            self.item_id = torch.nn.Embedding(num_id_items, out_dim)
+            torch.nn.init.zeros_(self.item_id.weight)
 
     def train(self, mode: bool = True):
         super().train(mode)
@@ -154,7 +167,10 @@ class TwoTower(Recommender):
     encoder: name / folder or `TextEncoder`. finetune: "lora" | "frozen" | "last_n_layers" |
     "full" (n_layers, lora_r, lora_alpha tune them). proj_dim: output size of the linear heads
     (None: no head, the encoder's own space). user_tower: "history" | "text" | "both".
-    use_id_embeddings: add a learned per-user vector. loss: "softmax" | "bpr" | "bce".
+    use_id_embeddings: add a learned per-user vector. use_item_ids, id_dropout: the hybrid —
+    add a learned per-item vector to the text's, dropped with probability id_dropout while
+    training (items without training positives, and new texts, are their text alone).
+    loss: "softmax" | "bpr" | "bce".
     temperature: τ of the logits cos/τ. num_neg: sampled negatives per positive (bpr/bce).
     max_history: history items per user. max_length: tokens per text. logq_correction: subtract
     log popularity from the in-batch softmax logits. cache_prefix: with last_n_layers, compute
@@ -186,6 +202,8 @@ class TwoTower(Recommender):
         logq_correction: bool = True,
         cache_prefix: bool = True,
         prefix_cache_mb: float = 2048.0,
+        use_item_ids: bool = False,
+        id_dropout: float = 0.0,
         config: TrainConfig | dict | None = None,
     ):
         check_choice("finetune", finetune, FINETUNE_MODES)
@@ -202,6 +220,10 @@ class TwoTower(Recommender):
             isinstance(prefix_cache_mb, (int, float)) and prefix_cache_mb >= 0
         ):
             raise ValueError(f"prefix_cache_mb must be a number >= 0, got {prefix_cache_mb!r}")
+        if isinstance(id_dropout, bool) or not (
+            isinstance(id_dropout, (int, float)) and 0 <= id_dropout < 1
+        ):
+            raise ValueError(f"id_dropout must be a number in [0, 1), got {id_dropout!r}")
         self.encoder, self._text_encoder = resolve_encoder(encoder)
         self.finetune = finetune
         self.proj_dim = proj_dim
@@ -220,6 +242,8 @@ class TwoTower(Recommender):
         self.logq_correction = bool(logq_correction)
         self.cache_prefix = cache_prefix
         self.prefix_cache_mb = prefix_cache_mb
+        self.use_item_ids = bool(use_item_ids)
+        self.id_dropout = float(id_dropout)
         if isinstance(config, dict):
             config = TrainConfig.from_dict(config)
         self.config = config or default_config(finetune)
@@ -239,7 +263,7 @@ class TwoTower(Recommender):
         return self.user_tower in ("history", "both")
 
     # ---------------------------------------------------------------- building the towers
-    def _build(self, num_users: int, for_training: bool = True) -> None:
+    def _build(self, num_users: int, num_items: int, for_training: bool = True) -> None:
         """Encoder copy + fine-tuning mode + heads → self.module, their random initialisation
         drawn from config.seed (`torch_seed`: the caller's generator is left alone). For
         training on the training device; else (a loaded model) on the CPU."""
@@ -265,7 +289,13 @@ class TwoTower(Recommender):
             num_id_users = num_users if self.use_id_embeddings else 0
             top = self.n_layers if self.finetune == "last_n_layers" else None
             self.module = TwoTowerModule(
-                model, dim, self.proj_dim, self._uses_text, num_id_users, top_layers=top
+                model,
+                dim,
+                self.proj_dim,
+                self._uses_text,
+                num_id_users,
+                top_layers=top,
+                num_id_items=num_items if self.use_item_ids else 0,
             )
 
     def _tokenize(self, texts: list[str]) -> list[list[int]]:
@@ -324,12 +354,28 @@ class TwoTower(Recommender):
     def _left(self) -> bool:
         return self._tokenizer.padding_side == "left"
 
+    def _item_tower(self, feats: torch.Tensor, items: np.ndarray | None) -> torch.Tensor:
+        """Unit item vectors from pooled text features (B, d) of catalogue items `items` (None:
+        new texts) → (B, d'): normalize(W·feats + id_i). The ID part (`use_item_ids`) counts
+        only for items with a positive training row — any other item, and every new text, is
+        its text alone — and while training each item's ID part is dropped with probability
+        `id_dropout`, so the text half must rank items on its own too."""
+        out = self.module.item_head(feats).float()
+        if self.module.item_id is not None and items is not None:
+            index = torch.from_numpy(np.asarray(items, dtype=np.int64)).to(out.device)
+            warm = torch.from_numpy(self.item_popularity_ > 0).to(out.device)[index]
+            keep = warm.float().unsqueeze(1)  # (B, 1)
+            if self.module.training and self.id_dropout:
+                keep = keep * (torch.rand(len(index), 1, device=out.device) >= self.id_dropout)
+            out = out + self.module.item_id(index).float() * keep
+        return F.normalize(out, dim=1)
+
     def _item_vectors_all(self) -> torch.Tensor:
         """Unit item vectors of the whole catalogue with the current weights → (N, d') CPU."""
         feats = self._item_feats if self._frozen else self._all_features("item")
         with torch.no_grad():
-            out = self.module.item_head(feats.to(self._device())).float()
-        return F.normalize(out, dim=1).cpu()
+            out = self._item_tower(feats.to(self._device()), np.arange(len(feats)))
+        return out.cpu()
 
     def _text_vectors_all(self) -> torch.Tensor:
         """Unit profile vectors of the users with a profile (rows of `_text_users`) → CPU."""
@@ -342,7 +388,7 @@ class TwoTower(Recommender):
 
     # ---------------------------------------------------------------- fitting
     def _fit(self, train: RecData, valid: RecData | None) -> None:
-        self._build(train.num_users)
+        self._build(train.num_users, train.num_items)
         self._item_ids = self._tokenize(train.item_text())
         profiles = _profiles(train, required=self.user_tower == "text") if self._uses_text else []
         self._text_users = np.array([u for u, t in enumerate(profiles) if t], dtype=np.int64)
@@ -507,9 +553,7 @@ class TwoTower(Recommender):
         negs = batch.get("negs")
         wanted = items if negs is None else np.concatenate([items, negs.ravel()])
         unique, inverse = np.unique(wanted, return_inverse=True)
-        item_vecs = F.normalize(
-            self.module.item_head(self._features("item", unique)).float(), dim=1
-        )
+        item_vecs = self._item_tower(self._features("item", unique), unique)
         item_vecs = item_vecs[torch.from_numpy(inverse).to(device)]  # rows of `wanted`
         hist_vec = None
         if self._uses_history:
@@ -611,8 +655,8 @@ class TwoTower(Recommender):
         ids = self._tokenize(list(texts))
         with torch.no_grad(), autocast(self._device()):
             feats = self._encode_ids(ids)
-            out = self.module.item_head(feats.to(self._device())).float()
-        return F.normalize(out, dim=1).cpu()
+            out = self._item_tower(feats.to(self._device()), None)
+        return out.cpu()
 
     # ---------------------------------------------------------------- save / load
     def _get_state(self) -> dict[str, torch.Tensor]:
@@ -663,7 +707,7 @@ class TwoTower(Recommender):
         All or nothing: on any mismatch `module` stays None (never half restored)."""
         from ..train import _restore
 
-        self._build(len(self.user_ids_), for_training=False)
+        self._build(len(self.user_ids_), len(self.item_ids_), for_training=False)
         try:
             if self._identity != self._saved_identity:
                 raise ValueError(
