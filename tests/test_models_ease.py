@@ -89,7 +89,7 @@ def test_select_on_validation_keeps_the_best_by_the_evaluation_protocol():
     assert len(rows) == 4 and rows[2]["l2"] == 50.0
     for model, row in zip(candidates, rows):  # the score is lrc.evaluate's, on valid
         on_valid = lrc.evaluate(model, split, split="valid", ci=None)
-        assert row["ndcg@10"] == pytest.approx(on_valid["ndcg@10"], abs=1e-9)
+        assert row["ndcg@10"] == pytest.approx(float(on_valid["ndcg@10"].iloc[0]), abs=1e-9)
     assert best is candidates[int(np.argmax([r["ndcg@10"] for r in rows]))]
     with pytest.raises(ValueError, match="no candidates"):
         select_on_validation([], split.train, split.valid)
