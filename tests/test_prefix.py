@@ -265,7 +265,7 @@ def test_last_n_layers_keeps_the_frozen_prefix_in_eval_mode(tiny_bert, split):
     # other modes: train() is plain nn.Module.train — everything trains
     for finetune in ("full", "lora", "frozen"):
         other = two_tower(tiny_bert, finetune=finetune, lora_r=2)
-        other._build(2)
+        other._build(2, 5)  # 2 users, 5 items
         assert all(m.training for m in other.module.train().modules())
 
 
