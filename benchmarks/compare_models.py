@@ -100,8 +100,8 @@ def build_models(args, encoder):
         progress=False,
         lr_head=1e-2,
     )
-    # frozen text features + learned item IDs with ID dropout (user IDs overfit here: on bundled
-    # e-commerce they cut validation NDCG@10 from 0.044 to 0.027), TUNING_BUDGET configurations
+    # frozen text features + learned item IDs with ID dropout, TUNING_BUDGET configurations; no
+    # user IDs: they overfit (benchmarks/hybrid_ablation.py, validation only)
     hybrid = [
         TwoTower(
             encoder,

@@ -10,34 +10,19 @@ check fails here.
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
-import nbformat
 import pytest
-from exercise_helpers import failures_in_process, judge_in_process
+from exercise_helpers import failures_in_process, judge_in_process, solution_source
 
 from llmrec_course.grading import load_questions
 from llmrec_course.grading.assignments import tests_dir as shipped_tests
 
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTION = ROOT / "solutions" / "03_losses_and_gradients.ipynb"
 FULL = {"q1": 3.0, "q2": 3.0, "q3": 4.0, "q4": 3.0, "q5": 2.0}
-
-HEADER = "import numpy as np\nimport torch\nimport torch.nn.functional as F\n"
 
 
 def solution_code() -> str:
     """The solution notebook's code, as a learner's kernel would run it (no grader, no tests)."""
-    nb = nbformat.read(SOLUTION, as_version=4)
-    cells = [
-        c.source
-        for c in nb.cells
-        if c.cell_type == "code"
-        and "BEGIN TEST CONFIG" not in c.source
-        and "google.colab" not in c.source
-        and "grading.notebook(" not in c.source
-    ]
-    return HEADER + "\n\n".join(cells)
+    return solution_source("03")
 
 
 def with_mistake(mistake: str) -> str:
