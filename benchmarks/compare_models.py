@@ -26,11 +26,14 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from provenance import git, machine  # noqa: E402
+
 import llmrec_course as lrc  # noqa: E402
 from llmrec_course.data import catalog  # noqa: E402
 from llmrec_course.evaluate import compare, to_markdown  # noqa: E402
 from llmrec_course.models import (  # noqa: E402
     EASE,
+    AttributeCeiling,
     CrossEncoderRanker,
     ItemKNN,
     MatrixFactorization,
@@ -44,6 +47,8 @@ from llmrec_course.train import TrainConfig  # noqa: E402
 
 COLUMNS = [
     "ndcg@10",
+    "ndcg@10 / oracle",
+    "ndcg@10_diff",
     "recall@10",
     "hit_rate@10",
     "mrr",
@@ -74,7 +79,7 @@ def split_for(data, cold_start: float = 0.0, seed: int = 0):
     return "leave_last_out", lrc.data.leave_last_out(data)
 
 
-def build_models(args, encoder):
+def build_models(args, encoder, has_user_text: bool = False):
     config = TrainConfig(
         num_epochs=args.epochs,
         batch_size=args.batch_size,
@@ -100,33 +105,26 @@ def build_models(args, encoder):
         progress=False,
         lr_head=1e-2,
     )
-    # frozen text features + learned item IDs with ID dropout, TUNING_BUDGET configurations; no
-    # user IDs: they overfit (benchmarks/hybrid_ablation.py, validation only)
+    # Frozen text features, TUNING_BUDGET configurations each (the grids of notebook 05). Where
+    # the users have their own text, the towers try the history with and without it; else two
+    # temperatures. The hybrid also tries no projection (proj_dim=None): its text part is then
+    # the encoder's own vector (what ranks new items) and the learned item IDs the rest.
+    second = (
+        [{"user_tower": u} for u in ("history", "both")]
+        if has_user_text
+        else [{"temperature": t} for t in (0.05, 0.1)]
+    )
+
+    def tower(**kw):
+        options = dict(finetune="frozen", temperature=0.05, max_length=args.max_length)
+        return TwoTower(encoder, config=hybrid_config, **{**options, **kw})
+
     hybrid = [
-        TwoTower(
-            encoder,
-            finetune="frozen",
-            use_item_ids=True,
-            id_dropout=p,
-            temperature=t,
-            max_length=args.max_length,
-            config=hybrid_config,
-        )
-        for p in (0.2, 0.5)
-        for t in (0.05, 0.1)
+        tower(use_item_ids=True, id_dropout=0.5, proj_dim=d, **extra)
+        for d in (None, 128)
+        for extra in second
     ]
-    frozen = [  # the same towers on text alone: what the item IDs add, measured
-        TwoTower(
-            encoder,
-            finetune="frozen",
-            proj_dim=d,
-            temperature=t,
-            max_length=args.max_length,
-            config=hybrid_config,
-        )
-        for d in (64, 128)
-        for t in (0.05, 0.1)
-    ]
+    frozen = [tower(proj_dim=d, **extra) for d in (64, 128) for extra in second]
     return {
         "popularity": Popularity(),
         # tuned on validation, each from the same number of configurations (TUNING_BUDGET)
@@ -152,6 +150,27 @@ def build_models(args, encoder):
 
 
 TUNING_BUDGET = 4  # configurations each tuned model tries on validation (the same for all)
+BASELINES = ("popularity", "itemknn", "ease", "mf-bpr", "tfidf")  # not LLM-based
+ORACLE = "oracle (hidden truth)"
+
+
+def strongest_baseline(fitted: dict, split, args) -> str | None:
+    """The baseline with the best validation NDCG@10: the reference of every paired test
+    difference, chosen before the test set is looked at."""
+    scores = {
+        label: lrc.protocol.validation_metric(
+            model._score_users,
+            split.valid,
+            model.seen_,
+            "ndcg@10",
+            max_users=args.max_valid_users,
+            seed=args.seed,
+        )
+        for label, model in fitted.items()
+        if label in BASELINES
+    }
+    scores = {k: v for k, v in scores.items() if v == v}  # NaN: no validation user counts
+    return max(scores, key=scores.get) if scores else None
 
 
 def fit_all(models: dict, split, args) -> tuple[dict, list[str]]:
@@ -275,21 +294,42 @@ def main(argv: list[str] | None = None) -> int:
         f"{split.valid.num_interactions}, test {split.test.num_interactions}"
     )
     encoder = lrc.load_encoder(args.encoder)
-    models = build_models(args, encoder)
+    profiles = data.users["profile"] if "profile" in data.users else None
+    has_user_text = profiles is not None and bool(profiles.fillna("").str.strip().ne("").any())
+    models = build_models(args, encoder, has_user_text)
     if args.models:
         wanted = args.models.split(",")
         unknown = sorted(set(wanted) - set(models))
         if unknown:
             parser.error(f"unknown --models {unknown}; known: {', '.join(models)}")
         models = {k: v for k, v in models.items() if k in wanted}
-    if split.train.truth is not None:  # simulated data: the hidden truth as the ceiling row
-        models["oracle (hidden truth)"] = lrc.models.Oracle()
+    if split.train.truth is not None:  # simulated data: the two ceiling rows (not recommenders)
+        models["attributes (hidden)"] = [AttributeCeiling(w) for w in (0.05, 0.1, 0.2, 0.4)]
+        models[ORACLE] = lrc.models.Oracle()
     models, notes = fit_all(models, split, args)
-    frame = compare(models, split, split="test", max_users=args.max_users, seed=args.seed)
+    reference = strongest_baseline(models, split, args)
+    frame = compare(
+        models,
+        split,
+        split="test",
+        max_users=args.max_users,
+        seed=args.seed,
+        reference=reference if reference is not None else 0,
+    )
+    if ORACLE in frame.index:
+        frame["ndcg@10 / oracle"] = frame["ndcg@10"] / frame.loc[ORACLE, "ndcg@10"]
+    paired = (
+        f"ndcg@10_diff: each model minus **{reference}** (the baseline best on validation), per "
+        "user, with the 95 % bootstrap interval of the paired difference; every NDCG@10 with "
+        "its 95 % bootstrap interval over users."
+        if reference is not None
+        else ""
+    )
     columns = [c for c in COLUMNS if c in frame.columns]
     table = to_markdown(frame, columns=columns)
     print()
     print(table)
+    print(paired)
     tuning = "".join(f"\n- {line}" for line in notes)
     if tuning:
         print("\nTuned on validation:" + tuning)
@@ -297,12 +337,18 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stem = args.dataset + ("-cold" if args.cold_start else "")
+    m = machine()
     header = (
         f"### {args.dataset}\n\n{data.num_users} users, {data.num_items} items, "
         f"{data.num_interactions} interactions; {split_name}; encoder {args.encoder} "
         f"({args.finetune}), {args.epochs} epochs. Command: `python benchmarks/compare_models.py "
-        f"{' '.join(argv if argv is not None else sys.argv[1:])}`\n\n"
+        f"{' '.join(argv if argv is not None else sys.argv[1:])}` — commit "
+        f"{git('rev-parse', '--short', 'HEAD')} (`git describe`: {git('describe', '--always', '--dirty')}), "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {m['nproc']} cores ({m['cpu']}), "
+        f"torch {m['torch']}{', CUDA' if m['cuda'] else ', no GPU'}; "
+        f"{time.perf_counter() - start:.0f} s in all.\n\n"
     )
+    table += f"\n\n{paired}" if paired else ""
     if tuning:
         table += f"\n\nTuned on validation ({TUNING_BUDGET} configurations each):" + tuning
     for suffix, text in (

@@ -235,9 +235,9 @@ class TextEncoder:
             show_progress = len(texts) >= 1000
         bar = None
         if show_progress:
-            from tqdm.auto import tqdm
+            from .progress import bar as progress_bar
 
-            bar = tqdm(total=len(texts), desc=f"encode ({self.name})", unit="text")
+            bar = progress_bar(total=len(texts), desc=f"encode ({self.name})", unit="text")
         was_training = self.model.training
         self.model.eval()
         try:

@@ -236,15 +236,29 @@ def _catalog_per_user(
 def _coverage_interval(
     top: list[list[int]], num_items: int, weights: np.ndarray, level: float
 ) -> tuple[float, float]:
-    """Bootstrap interval of catalogue coverage: the users' lists resampled with `weights`."""
+    """Bootstrap interval of catalogue coverage: the users' lists resampled with `weights`,
+    the bootstrap spread re-centred on the observed coverage.
+
+    Coverage is not a mean over users: it counts the distinct items of all the lists, and a
+    resample with replacement holds only about 63 % of the distinct users, so its coverage is
+    lower than the observed one (the plain percentile interval lies wholly below the point
+    estimate). The shift removes that artefact and keeps the spread. Checked by simulation
+    (tests/test_evaluate.py) on a long-tailed catalogue: the nominal 95 % interval holds the
+    expected coverage of a fresh sample of as many users in about 85 % of samples — the
+    resamples cannot show the items no list reached — so read it as a lower bound on the
+    uncertainty."""
     rows = np.repeat(np.arange(len(top)), [len(t) for t in top])
     cols = np.fromiter((i for t in top for i in t), dtype=np.int64, count=len(rows))
     incidence = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(top), num_items))
+    observed = (np.asarray(incidence.sum(0)).ravel() > 0).sum() / num_items
     covered = []
     for start in range(0, len(weights), 100):
         counts = incidence.T @ weights[start : start + 100].T  # (N, b) how often each item shows
         covered.append((np.asarray(counts) > 0).sum(0) / num_items)
-    return protocol._interval(np.concatenate(covered), level)
+    samples = np.concatenate(covered)  # (n_boot,)
+    lo, hi = protocol._interval(samples, level)
+    shift = observed - samples.mean()
+    return lo + shift, hi + shift
 
 
 def _intervals(result: Evaluation, n_boot: int, level: float, seed: int) -> dict[str, float]:

@@ -242,13 +242,23 @@ def build(source: Source, profile: str = "cpu", data: str = "bundled", seed: int
     import torch
     import transformers
 
-    source.metrics.unlink(missing_ok=True)  # a failed run must not leave old metrics behind
+    # the run must write fresh metrics (old ones left in place would pass for them), but a run
+    # that fails must give back the committed ones it found
+    previous = source.metrics.read_bytes() if source.metrics.is_file() else None
+    source.metrics.unlink(missing_ok=True)
     relative = os.path.relpath(source.metrics, source.notebook.parent)
     start = time.perf_counter()
-    nb = execute(
-        source,
-        {"PROFILE": profile, "DATA": data, "SEED": seed, "METRICS_PATH": relative},
-    )
+    try:
+        nb = execute(
+            source,
+            {"PROFILE": profile, "DATA": data, "SEED": seed, "METRICS_PATH": relative},
+        )
+        if not source.metrics.is_file():
+            raise NotebookError(f"{source.name}: ran, but its last cell recorded no metrics")
+    except BaseException:
+        if previous is not None:
+            atomic.write_bytes(source.metrics, previous)
+        raise
     stamp = {
         "source_sha256": source_digest(source),
         "package_sha256": package_digest(),
@@ -265,8 +275,6 @@ def build(source: Source, profile: str = "cpu", data: str = "bundled", seed: int
             "transformers": transformers.__version__,
         },
     }
-    if not source.metrics.is_file():
-        raise NotebookError(f"{source.name}: ran, but its last cell recorded no metrics")
     record = json.loads(source.metrics.read_text())
     record["stamp"] = stamp
     nb.metadata[STAMP_KEY] = stamp

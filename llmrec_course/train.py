@@ -563,9 +563,9 @@ def _train(model, module, data, config: TrainConfig, valid, device: torch.device
     checkpoints = Path(config.checkpoint_dir) if config.checkpoint_dir else None
     best_state, bad_evals, step = None, 0, 0
 
-    from tqdm.auto import tqdm
+    from .progress import bar as progress_bar
 
-    bar = tqdm(
+    bar = progress_bar(
         total=total_steps,
         desc=f"fit {type(model).__name__}",
         disable=not _show_progress(config.progress),

@@ -84,10 +84,7 @@ class UserVectors(Recommender):
 
     def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
         scores = (self.user_emb_[torch.from_numpy(user_idx)] @ self.item_emb_.T).numpy()  # (B, N)
-        cold = ~self.has_history_[user_idx]
-        if cold.any():
-            scores[cold] = self.popularity_scores()
-        return scores
+        return self._popularity_rows(scores, ~self.has_history_[user_idx])
 
     def _get_state(self) -> dict[str, torch.Tensor]:
         return {"user_emb": self.user_emb_, "item_emb": self.item_emb_}

@@ -84,5 +84,10 @@ def claims(m: dict) -> dict:
         "the article's mean(preds == labels) on lists is 0 whatever the model does": (
             m["article_accuracy_is_false"] is True
         ),
+        "the re-ranking blend chose its weight on validation, never below the base's order": (
+            f"{m['blend_weight']:g}" in m["blend_valid"]
+            and m["blend_valid"][f"{m['blend_weight']:g}"] == max(m["blend_valid"].values())
+            and m["blend_valid"][f"{m['blend_weight']:g}"] >= m["blend_valid"]["0"]
+        ),
         "the full-size benchmark was read, not retyped": isinstance(m["bench_commit"], str),
     }

@@ -439,6 +439,8 @@ def test_cross_encoder_trains_reranks_top_block_and_round_trips(tiny_bert, tmp_p
         num_candidates=5,
         num_neg=1,
         user_source="profile",
+        negatives="random",
+        blend=1.0,  # the cross-encoder's order alone
         config=config(num_epochs=15, lr_encoder=3e-3, lr_head=3e-3, dropout=0.0),
     ).fit(train, valid)
     losses = model.history_.epoch_loss
@@ -531,6 +533,76 @@ def test_cross_encoder_hard_negatives_come_from_the_base_candidates(tiny_bert):
         assert set(row.tolist()) <= set(cand[u].tolist())
     with pytest.raises(ValueError, match="negatives"):
         CrossEncoderRanker(tiny_bert, negatives="hard")
+
+
+def test_cross_encoder_blend_by_hand_and_chosen_on_validation(tiny_bert, tmp_path):
+    """Within each user's candidate block the order is that of (1 − w) z(base) + w z(logit),
+    computed here by hand from the base scores and `pair_scores`; "validation" picks the grid
+    weight whose validation NDCG@10, recomputed independently, is best — never below w = 0
+    (the base order), since w = 0 is on the grid."""
+    data = planted(topic_of=lambda u: u % 2)
+    train, valid, _ = lrc.data.leave_last_out(data)
+    base = Popularity().fit(train)
+    model = CrossEncoderRanker(
+        tiny_bert,
+        base=base,
+        num_candidates=6,
+        num_neg=1,
+        user_source="profile",
+        config=config(num_epochs=2),
+    ).fit(train, valid)
+    grid = lrc.models.fusion.BLEND_GRID
+    assert set(model.blend_scores_) == set(grid)
+    chosen = model.blend_weight_
+    for w in grid:
+        model.blend_weight_ = w
+        again = lrc.protocol.validation_metric(
+            model._score_users,
+            valid,
+            model.seen_,
+            "ndcg@10",
+            max_users=model.config.max_valid_users,
+            seed=model.config.seed,
+        )
+        assert again == pytest.approx(model.blend_scores_[w], abs=1e-12)
+    model.blend_weight_ = chosen
+    best = max(model.blend_scores_.values())
+    assert model.blend_scores_[chosen] == best >= model.blend_scores_[0.0]
+    assert chosen == min(w for w in grid if model.blend_scores_[w] == best)  # ties: earlier
+
+    model.blend_weight_ = 0.5
+    users = np.arange(8)
+    scores, pop = model.score_indices(users), base.score_indices(users)
+    cand = model.base_candidates(users)
+    blocks = [cand[u][cand[u] >= 0] for u in users]
+    # all pairs in one call, as the model batches them (the same padding, the same floats)
+    every = model.pair_scores(
+        [model.user_texts_[u] for u, c in zip(users, blocks) for _ in c],
+        [model.item_texts_[i] for c in blocks for i in c],
+    )
+    starts = np.cumsum([0] + [len(c) for c in blocks])
+    for u in users:
+        c = blocks[u]
+        logits = every[starts[u] : starts[u + 1]]
+        z = lambda x: (x - x.mean()) / x.std() if x.std() > 0 else 0 * x  # noqa: E731
+        fused = 0.5 * z(pop[u, c].astype(np.float64)) + 0.5 * z(logits.astype(np.float64))
+        block = np.argsort(-scores[u], kind="stable")[: len(c)]
+        np.testing.assert_allclose(
+            scores[u, block], 1.0 + np.sort(fused)[::-1] - fused.min(), atol=1e-5
+        )
+    model.blend_weight_ = 0.0  # w = 0: the block keeps the base order exactly
+    order = np.argsort(-model.score_indices(users), axis=1, kind="stable")
+    for u in users:
+        c = cand[u][cand[u] >= 0]
+        assert order[u, : len(c)].tolist() == c.tolist()
+
+    model.blend_weight_ = 0.25
+    loaded = Recommender.load(model.save(tmp_path / "blend"))
+    assert loaded.blend_weight_ == 0.25
+    np.testing.assert_allclose(loaded.score_indices(users), model.score_indices(users), atol=1e-6)
+    for bad in (-0.1, 1.5, "best", True):
+        with pytest.raises(ValueError, match="blend must be"):
+            CrossEncoderRanker(tiny_bert, blend=bad)
 
 
 # --- global state and the one relevance rule -----------------------------------------------------

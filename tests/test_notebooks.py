@@ -68,6 +68,25 @@ def test_committed_outputs_are_fresh(source):
     assert why is None, f"{source.notebook.name} is stale: {why}. Run `make notebooks`."
 
 
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_committed_outputs_show_no_progress_bars(source):
+    """A bar frozen at "0%|" in a committed notebook reads as a hung cell (tqdm's notebook bar
+    ignored TQDM_DISABLE until `lrc.progress.bar`)."""
+    import re
+
+    nb = json.loads(source.notebook.read_text())
+    bars = [
+        text[:80]
+        for cell in nb["cells"]
+        for out in cell.get("outputs", [])
+        for text in [
+            "".join(out.get("text", "")) + "".join(out.get("data", {}).get("text/plain", ""))
+        ]
+        if re.search(r"\d+%\|", text)
+    ]
+    assert not bars, f"{source.notebook.name} shows progress bars: {bars[:3]}"
+
+
 def cpu_budget(source) -> float:
     """The course's budget for the cpu profile on this kind of 2-core machine, in seconds:
     3 minutes for notebooks 00–03, 6 for 04 and the case studies after it."""
@@ -288,6 +307,19 @@ def test_staleness_is_detected(tmp_path):
     assert nbs.stale(folder) == {}
     source.path.write_text(source.path.read_text() + "\n# %%\nb = 2\n")
     assert "source" in nbs.stale(folder)["00_a"]
+
+
+def test_a_failed_build_keeps_the_committed_notebook_and_metrics(tmp_path):
+    folder = _course(tmp_path, {"00_a": "a = 1"})
+    source = nbs.sources(folder)[0]
+    nbs.build(source)
+    notebook, metrics = source.notebook.read_bytes(), source.metrics.read_bytes()
+    source.path.write_text(source.path.read_text().replace("a = 1", "a = 1 / 0"))
+    with pytest.raises(nbs.NotebookError, match="ZeroDivisionError"):
+        nbs.build(source)
+    assert source.notebook.read_bytes() == notebook
+    assert source.metrics.read_bytes() == metrics
+    assert sorted(p.name for p in source.metrics.parent.iterdir()) == [source.metrics.name]
 
 
 # ---------------------------------------------------------------------------------------------

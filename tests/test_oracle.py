@@ -10,7 +10,7 @@ import llmrec_course as lrc
 from llmrec_course.data import from_frames
 from llmrec_course.data.simulate import SimTruth
 from llmrec_course.models import Popularity
-from llmrec_course.models.oracle import Oracle
+from llmrec_course.models.oracle import AttributeCeiling, Oracle
 
 # Two features, three users, four items; α = 2, β = 1, affinity standardised with mean 0.5 and
 # standard deviation 0.5 (given by hand, so the expected scores below are computed by hand).
@@ -119,3 +119,48 @@ def test_on_the_simulator_it_is_the_ceiling():
     # interval of the difference excludes 0
     assert table.loc["oracle", "ndcg@10"] > 2 * table.loc["popularity", "ndcg@10"]
     assert table.loc["oracle", "ndcg@10_diff_lo"] > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# AttributeCeiling: the hidden attributes as a content recommender (the second ceiling row)
+
+
+def test_attribute_ceiling_scores_by_hand():
+    """u0's history {i0}: user = â_i0 = [1, 0]; u1's {i1, i0}: user = [1, 1]/√2. Popularity
+    (users with a positive row) [2, 1, 0, 0] → z of log(1 + pop). u2 has no history."""
+    r = 1 / np.sqrt(2)
+    cosine = {"u0": [1.0, 0.0, r, 1.0], "u1": [r, r, 1.0, r]}
+    log_pop = np.log1p([2.0, 1.0, 0.0, 0.0])
+    z = (log_pop - log_pop.mean()) / log_pop.std()
+    model = AttributeCeiling(popularity_weight=0.5).fit(_data(_truth()))
+    scores = model.score(["u0", "u1", "u2"])  # (3, 4)
+    np.testing.assert_allclose(scores[0], np.array(cosine["u0"]) + 0.5 * z, atol=1e-5)
+    np.testing.assert_allclose(scores[1], np.array(cosine["u1"]) + 0.5 * z, atol=1e-5)
+    np.testing.assert_allclose(scores[2], [2.0, 1.0, 0.0, 0.0])  # the popularity fallback
+    assert AttributeCeiling().fit(_data(_truth())).score(["u0"])[0].tolist() == pytest.approx(
+        cosine["u0"], abs=1e-6
+    )
+
+
+def test_attribute_ceiling_refusals(tmp_path):
+    with pytest.raises(ValueError, match="AttributeCeiling needs the simulator's hidden truth"):
+        AttributeCeiling().fit(_data(None))
+    with pytest.raises(ValueError, match="popularity_weight must be >= 0"):
+        AttributeCeiling(popularity_weight=-1.0)
+    with pytest.raises(NotImplementedError, match="cannot be saved"):
+        AttributeCeiling().fit(_data(_truth())).save(tmp_path / "attr")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_attribute_ceiling_sits_between_popularity_and_the_oracle():
+    data = lrc.data.load_bundled("ecommerce", size="small", seed=0)
+    split = lrc.data.leave_last_out(data)
+    models = {
+        "popularity": Popularity().fit(split.train),
+        "attributes": AttributeCeiling(popularity_weight=0.1).fit(split.train),
+        "oracle": Oracle().fit(split.train),
+    }
+    table = lrc.compare(models, split, reference="popularity", ks=(10,), n_boot=200)
+    ndcg = table["ndcg@10"]
+    assert ndcg["popularity"] < ndcg["attributes"] < ndcg["oracle"]
+    assert table.loc["attributes", "ndcg@10_diff_lo"] > 0

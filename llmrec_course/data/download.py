@@ -34,9 +34,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm.auto import tqdm
 
 from ..cache import cache_root
+from ..progress import bar as progress_bar
 
 DATA_ENV = "LLMREC_DATA_DIR"
 _CHUNK = 1 << 20  # bytes read per step
@@ -203,7 +203,7 @@ def fetch(
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
             length = resp.headers.get("Content-Length") if resp.headers else None
             total = int(length) if length else None
-            with tqdm(
+            with progress_bar(
                 total=total, unit="B", unit_scale=True, desc=dest.name, disable=not progress
             ) as bar:
                 while chunk := resp.read(_CHUNK):

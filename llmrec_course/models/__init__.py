@@ -2,22 +2,26 @@
 
 Baselines: `Popularity`, `ItemKNN` (notebook 02), `MatrixFactorization`, `TfidfContent` (the
 comparisons of notebook 04 and the case studies), `EASE` (closed form, the case studies);
-`select_on_validation` chooses any model's configuration on validation; the ceiling on simulated data: `Oracle`
-(notebook 02). LLM models: `ZeroShotContent` (frozen encoder, notebook 02), `TwoTower` (fine-tuned
-towers) and `CrossEncoderRanker` (re-ranking), both in notebook 04.
+`select_on_validation` chooses any model's configuration on validation; `fusion` blends a
+re-ranker's scores with its base's (notebook 04); the ceilings on simulated data: `Oracle`
+(notebook 02) and `AttributeCeiling` (the hidden attributes, the case studies). LLM models:
+`ZeroShotContent` (frozen encoder, notebook 02), `TwoTower` (fine-tuned towers, and the
+hybrid with item IDs) and `CrossEncoderRanker` (re-ranking), both in notebook 04.
 """
 
 from __future__ import annotations
 
+from . import fusion
 from .base import Recommender, check_same_data, data_fingerprint
 from .baselines import ItemKNN, MatrixFactorization, Popularity, TfidfContent
 from .content import ZeroShotContent
 from .cross_encoder import CrossEncoderRanker
 from .ease import EASE, select_on_validation
-from .oracle import Oracle
+from .oracle import AttributeCeiling, Oracle
 from .two_tower import TwoTower
 
 __all__ = [
+    "AttributeCeiling",
     "CrossEncoderRanker",
     "EASE",
     "ItemKNN",
@@ -30,5 +34,6 @@ __all__ = [
     "ZeroShotContent",
     "check_same_data",
     "data_fingerprint",
+    "fusion",
     "select_on_validation",
 ]

@@ -470,6 +470,13 @@ class Recommender(abc.ABC):
         self._require_fitted()
         return self.item_popularity_.copy()
 
+    def _popularity_rows(self, scores: np.ndarray, cold: np.ndarray) -> np.ndarray:
+        """`scores` (B, N) with the rows where `cold` (B,) is True replaced by the popularity
+        scores: the one fallback for users a model has nothing to go on for."""
+        if cold.any():
+            scores[cold] = self.popularity_scores()
+        return scores
+
     def user_indices(self, user_ids: Sequence[str]) -> np.ndarray:
         """User ids -> indices (int64); KeyError naming the first id the model was not fit on."""
         self._require_fitted()

@@ -30,14 +30,6 @@ from .base import Recommender, check_positive_ints
 __all__ = ["Popularity", "ItemKNN", "MatrixFactorization", "TfidfContent"]
 
 
-def _with_fallback(model: Recommender, user_idx: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """Rows of users without history replaced by the popularity scores. scores  # (B, N)"""
-    cold = ~model.has_history_[user_idx]
-    if cold.any():
-        scores[cold] = model.popularity_scores()
-    return scores
-
-
 def _csr_state(prefix: str, matrix: sp.csr_matrix) -> dict[str, torch.Tensor]:
     return {
         f"{prefix}_indptr": torch.from_numpy(matrix.indptr.astype(np.int64)),
@@ -123,7 +115,7 @@ class ItemKNN(Recommender):
 
     def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
         scores = (self.positives_[user_idx] @ self.similarity_).toarray()  # (B, N)
-        return _with_fallback(self, user_idx, scores.astype(np.float32))
+        return self._popularity_rows(scores.astype(np.float32), ~self.has_history_[user_idx])
 
     def _get_state(self) -> dict[str, torch.Tensor]:
         return _csr_state("similarity", self.similarity_)
@@ -293,7 +285,7 @@ class MatrixFactorization(Recommender):
     def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
         user_emb = self.user_emb_[torch.from_numpy(user_idx)]  # (B, d)
         scores = (user_emb @ self.item_emb_.T).numpy()  # (B, N)
-        return _with_fallback(self, user_idx, scores)
+        return self._popularity_rows(scores, ~self.has_history_[user_idx])
 
     def _get_state(self) -> dict[str, torch.Tensor]:
         return {"user_emb": self.user_emb_, "item_emb": self.item_emb_}
@@ -346,7 +338,7 @@ class TfidfContent(Recommender):
         norms = np.sqrt(np.asarray(profile.multiply(profile).sum(1))).ravel()  # (B,)
         profile = sp.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ profile
         scores = (profile @ self.item_tfidf_.T).toarray().astype(np.float32)  # (B, N)
-        return _with_fallback(self, user_idx, scores)
+        return self._popularity_rows(scores, ~self.has_history_[user_idx])
 
     def _get_state(self) -> dict[str, torch.Tensor]:
         state = _csr_state("item_tfidf", self.item_tfidf_)

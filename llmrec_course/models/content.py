@@ -188,10 +188,7 @@ class ZeroShotContent(Recommender):
     def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
         scores = score(self.user_emb_[torch.from_numpy(user_idx)], self.item_emb_, self.score_kind)
         scores = scores.numpy().astype(np.float32)
-        cold = ~self.has_vector_[user_idx]
-        if cold.any():
-            scores[cold] = self.popularity_scores()
-        return scores
+        return self._popularity_rows(scores, ~self.has_vector_[user_idx])
 
     # ---------------------------------------------------------------- save / load
     def _get_state(self) -> dict[str, torch.Tensor]:

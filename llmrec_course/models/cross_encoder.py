@@ -27,10 +27,12 @@ problem:
    binary cross-entropy on the logit, as here.
 
 Scores returned for the full catalogue (so `recommend` and the metrics work unchanged): per
-user, the top `num_candidates` unseen items of the base get 1 + (s − min s over those
-candidates) ≥ 1, in cross-encoder order; every other item gets −1 − rank/N by its base rank
-(in [−2, −1)), so it keeps the base order below the candidates. The values are therefore not
-probabilities. Users with an empty user text keep the base ranking.
+user, the top `num_candidates` unseen items of the base get 1 + (f − min f over those
+candidates) ≥ 1, where f = (1 − w) z(base score) + w z(cross-encoder logit) is the blend of
+`fusion` (w = `blend_weight_`, chosen on validation by default; w = 1 is the cross-encoder's
+order alone); every other item gets −1 − rank/N by its base rank (in [−2, −1)), so it keeps
+the base order below the candidates. The values are therefore not probabilities. Users with an
+empty user text keep the base ranking.
 
 User text: the profile and/or "Recently: title; title; ..." (the latest `max_history_items`
 history titles, most recent first); during training the target item is left out of it.
@@ -48,12 +50,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .. import forward
+from .. import forward, protocol
 from ..data.negatives import sample_negatives
 from ..data.schema import PROFILE_COL, TITLE_COL, RecData
 from ..finetune import FINETUNE_MODES, prepare_encoder
 from ..train import TrainConfig, parameter_groups, ranking_validation
 from ..train import fit as train_fit
+from . import fusion
 from .base import Recommender, check_choice, check_positive_ints, check_same_data, resolve_spec
 from .content import ZeroShotContent, resolve_encoder, user_histories
 from .two_tower import tensor_to_text, text_to_tensor
@@ -82,8 +85,12 @@ class CrossEncoderRanker(Recommender):
     model with the same encoder). num_candidates: items re-ranked per user. num_neg: sampled
     negatives per positive. max_length: tokens per (user, item) pair. finetune: "full" | "lora" |
     "last_n_layers" | "frozen" (the classification head always trains). user_source: "profile" |
-    "history" | "both". negatives: "random" (uniform unseen items) or "base" (hard negatives from
-    the base model's own top candidates, what the re-ranker must tell apart at serving time).
+    "history" | "both". negatives: "base" (hard negatives from the base model's own top
+    candidates, what the re-ranker must tell apart at serving time) or "random" (uniform unseen
+    items). blend: the weight w of the cross-encoder in the per-list blend with the base
+    (`fusion.blend`; 1 = the cross-encoder's order alone, 0 = the base's), or "validation"
+    (default) to choose it on the validation data from `fusion.BLEND_GRID` → `blend_weight_`,
+    with each weight's validation score in `blend_scores_`.
     config: a `TrainConfig` (None: lr_encoder 2e-5, batch of 32 pairs, validation on at most
     200 users).
     """
@@ -104,12 +111,17 @@ class CrossEncoderRanker(Recommender):
         lora_r: int = 8,
         lora_alpha: int = 16,
         positive_threshold: float = 0.0,
-        negatives: str = "random",
+        negatives: str = "base",
+        blend: float | str = "validation",
         config: TrainConfig | dict | None = None,
     ):
         check_choice("finetune", finetune, FINETUNE_MODES)
         check_choice("user_source", user_source, USER_SOURCES)
         check_choice("negatives", negatives, NEGATIVE_SOURCES)
+        if blend != "validation" and not (
+            isinstance(blend, (int, float)) and not isinstance(blend, bool) and 0 <= blend <= 1
+        ):
+            raise ValueError(f"blend must be 'validation' or a weight in [0, 1], got {blend!r}")
         check_positive_ints(
             num_candidates=num_candidates,
             num_neg=num_neg,
@@ -134,6 +146,7 @@ class CrossEncoderRanker(Recommender):
         self.lora_alpha = lora_alpha
         self.positive_threshold = positive_threshold
         self.negatives = negatives
+        self.blend = blend
         if isinstance(config, dict):
             config = TrainConfig.from_dict(config)
         self.config = config or TrainConfig(lr_encoder=2e-5, batch_size=32, max_valid_users=200)
@@ -261,7 +274,9 @@ class CrossEncoderRanker(Recommender):
         self._pairs = (users[keep], items[keep], [t for t, k in zip(texts, keep) if k])
         if self.negatives == "base":
             self._candidates = self.base_candidates(np.arange(train.num_users))
+        self.blend_weight_ = 1.0  # training and early stopping judge the cross-encoder alone
         self.history_ = train_fit(self, train, self.config, valid=valid)
+        self._choose_blend(valid)
         for attr in ("_pairs", "_hist", "_profiles", "_titles", "_candidates"):
             self.__dict__.pop(attr, None)
 
@@ -356,30 +371,72 @@ class CrossEncoderRanker(Recommender):
                 )
         return out
 
-    def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
+    def _candidate_scores(self, user_idx: np.ndarray) -> tuple[np.ndarray, list]:
+        """The base scores (B, N) and, per user, (candidates, their cross-encoder logits)."""
         base = np.asarray(self.base.score_indices(user_idx), dtype=np.float32)  # (B, N)
-        num_items = base.shape[1]
-        out = np.empty_like(base)
-        blocks, pairs_u, pairs_i = [], [], []
         top = self.base_candidates(user_idx, base)  # (B, C)
+        rows, pairs_u, pairs_i = [], [], []
         for row, u in enumerate(user_idx.tolist()):
-            order = np.argsort(-base[row], kind="stable")  # base ranking, ties to the lower index
             candidates = top[row][top[row] >= 0]
             if not self.user_texts_[u]:
                 candidates = candidates[:0]  # nothing to read: keep the base order
-            rest = order[~np.isin(order, candidates)]
-            out[row, rest] = -1.0 - np.arange(len(rest), dtype=np.float32) / num_items
-            blocks.append((row, candidates))
+            rows.append(candidates)
             pairs_u.extend([self.user_texts_[u]] * len(candidates))
             pairs_i.extend(self.item_texts_[i] for i in candidates)
         logits = self.pair_scores(pairs_u, pairs_i) if pairs_u else np.zeros(0, np.float32)
-        start = 0
-        for row, candidates in blocks:
-            s = logits[start : start + len(candidates)]
-            start += len(candidates)
+        bounds = np.cumsum([0] + [len(c) for c in rows])
+        return base, [(c, logits[a:b]) for c, a, b in zip(rows, bounds[:-1], bounds[1:])]
+
+    def _assemble(self, base: np.ndarray, parts: list, weight: float) -> np.ndarray:
+        """Full-catalogue scores: candidates 1 + (f − min f) ≥ 1 with f the blend of
+        `fusion.blend`, every other item −1 − rank/N in base order (see the module docstring)."""
+        num_items = base.shape[1]
+        out = np.empty_like(base)
+        for row, (candidates, logits) in enumerate(parts):
+            order = np.argsort(-base[row], kind="stable")  # base ranking, ties to the lower index
+            rest = order[~np.isin(order, candidates)]
+            out[row, rest] = -1.0 - np.arange(len(rest), dtype=np.float32) / num_items
             if len(candidates):
-                out[row, candidates] = 1.0 + (s - s.min())
+                fused = fusion.blend(base[row, candidates], logits, weight)
+                out[row, candidates] = 1.0 + (fused - fused.min())
         return out
+
+    def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
+        return self._assemble(*self._candidate_scores(user_idx), self.blend_weight_)
+
+    def _choose_blend(self, valid: RecData | None) -> None:
+        """`blend_weight_` from `blend`: a number is used as given; "validation" picks the
+        `fusion.BLEND_GRID` weight with the best validation metric (the base's and the
+        cross-encoder's scores computed once per user, then blended per weight); without
+        validation data "validation" means 0.5."""
+        self.blend_scores_: dict[float, float] = {}
+        if self.blend != "validation":
+            self.blend_weight_ = float(self.blend)
+            return
+        if valid is None:
+            self.blend_weight_ = 0.5
+            return
+        memo: dict = {}
+
+        def parts(idx):
+            key = tuple(np.asarray(idx).tolist())
+            if key not in memo:
+                memo[key] = self._candidate_scores(np.asarray(idx))
+            return memo[key]
+
+        config = self.config
+
+        def metric_of(weight):
+            return protocol.validation_metric(
+                lambda idx: self._assemble(*parts(idx), weight),
+                valid,
+                self.seen_,
+                config.metric,
+                max_users=config.max_valid_users,
+                seed=config.seed,
+            )
+
+        self.blend_weight_, self.blend_scores_ = fusion.choose_weight(metric_of)
 
     # ---------------------------------------------------------------- save / load
     def _get_state(self) -> dict[str, torch.Tensor]:
@@ -395,6 +452,7 @@ class CrossEncoderRanker(Recommender):
         state["item_texts"] = _texts_to_tensor(self.item_texts_)
         state["user_texts"] = _texts_to_tensor(self.user_texts_)
         state["encoder_identity"] = text_to_tensor(identity)
+        state["blend_weight"] = torch.tensor([self.blend_weight_], dtype=torch.float64)
         return state
 
     def _set_state(self, state: dict[str, torch.Tensor]) -> None:
@@ -405,6 +463,8 @@ class CrossEncoderRanker(Recommender):
         base._set_state({k[len("base.") :]: v for k, v in state.items() if k.startswith("base.")})
         self.item_texts_ = _tensor_to_texts(state["item_texts"])
         self.user_texts_ = _tensor_to_texts(state["user_texts"])
+        weight = state.get("blend_weight")  # absent in models saved before blending: w = 1
+        self.blend_weight_ = 1.0 if weight is None else float(weight.item())
         self._saved_identity = tensor_to_text(state["encoder_identity"])
         self._saved_weights = {
             k[len("module.") :]: v for k, v in state.items() if k.startswith("module.")

@@ -75,10 +75,7 @@ class EASE(Recommender):
         history.data[:] = 1.0
         scores = np.zeros((len(user_idx), self.num_items), dtype=np.float32)
         scores[:, self.items_kept_] = history @ self.weights_
-        cold = ~self.has_history_[user_idx]
-        if cold.any():
-            scores[cold] = self.popularity_scores()
-        return scores
+        return self._popularity_rows(scores, ~self.has_history_[user_idx])
 
     def _get_state(self) -> dict[str, torch.Tensor]:
         return {

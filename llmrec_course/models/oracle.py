@@ -15,6 +15,16 @@ the course's results tables.
     oracle = Oracle().fit(split.train)          # needs split.train.truth (the simulator's)
     lrc.evaluate(oracle, split)
 
+`AttributeCeiling` ("attributes (hidden)") is the second ceiling: a content recommender handed
+the hidden item attributes a_i instead of text — a user is the normalised mean of their
+history's unit attribute vectors, blended with standardised log-popularity,
+
+    score(u, i) = cos(mean_{h ∈ H_u} â_h, â_i) + w · z(log(1 + pop_i)),
+
+w chosen on validation like any model's setting. It reads the truth, so it is not a
+recommender anyone could build; it shows how much of the oracle a reader of the attributes
+reaches, i.e. how much a text model loses by reading them through words.
+
 Limits, by design:
 - data without a truth (every real dataset) is refused with a ValueError: a real dataset has
   no oracle;
@@ -33,12 +43,33 @@ import torch
 from ..data.schema import ITEM_COL, USER_COL, RecData
 from .base import Recommender
 
-__all__ = ["Oracle"]
+__all__ = ["AttributeCeiling", "Oracle"]
 
 
 def _missing(ids: list[str], universe) -> list[str]:
     known = set(universe)
     return [x for x in ids if x not in known]
+
+
+def _truth_of(train: RecData, who: str):
+    """The simulator's truth of `train`, checked to know every user and item of it."""
+    truth = train.truth
+    if truth is None or not callable(getattr(truth, "oracle_scores", None)):
+        raise ValueError(
+            f"{who} needs the simulator's hidden truth, but {train.name!r} has none "
+            f"(data.truth is {type(truth).__name__}): only the bundled simulated datasets "
+            "(lrc.data.load_bundled) have one; a real dataset has no ceiling to show"
+        )
+    users = [str(u) for u in train.users[USER_COL].tolist()]
+    items = [str(i) for i in train.items[ITEM_COL].tolist()]
+    for what, ids, universe in (("user", users, truth.user_ids), ("item", items, truth.item_ids)):
+        missing = _missing(ids, universe)
+        if missing:
+            raise ValueError(
+                f"{who}: {len(missing)} {what} ids of {train.name!r} are not in its truth, "
+                f"e.g. {missing[:3]}: the truth belongs to another simulation"
+            )
+    return truth
 
 
 class Oracle(Recommender):
@@ -57,27 +88,8 @@ class Oracle(Recommender):
         pass
 
     def _fit(self, train: RecData, valid: RecData | None) -> None:
-        truth = train.truth
-        if truth is None or not callable(getattr(truth, "oracle_scores", None)):
-            raise ValueError(
-                f"Oracle needs the simulator's hidden truth, but {train.name!r} has none "
-                f"(data.truth is {type(truth).__name__}): only the bundled simulated datasets "
-                "(lrc.data.load_bundled) have an oracle; a real dataset has no ceiling to show"
-            )
-        users = [str(u) for u in train.users[USER_COL].tolist()]
-        items = [str(i) for i in train.items[ITEM_COL].tolist()]
-        for what, ids, universe in (
-            ("user", users, truth.user_ids),
-            ("item", items, truth.item_ids),
-        ):
-            missing = _missing(ids, universe)
-            if missing:
-                raise ValueError(
-                    f"Oracle: {len(missing)} {what} ids of {train.name!r} are not in its truth, "
-                    f"e.g. {missing[:3]}: the truth belongs to another simulation"
-                )
-        self.truth_ = truth
-        self._item_id_list = items
+        self.truth_ = _truth_of(train, "Oracle")
+        self._item_id_list = [str(i) for i in train.items[ITEM_COL].tolist()]
 
     def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
         users = [str(u) for u in self.user_ids_[user_idx].tolist()]
@@ -95,3 +107,46 @@ class Oracle(Recommender):
             "Oracle cannot be loaded: it is never saved (its scores are the simulator's hidden "
             "truth); fit a new Oracle() on the simulated data instead"
         )
+
+
+class AttributeCeiling(Recommender):
+    """score(u, i) = cos(mean of u's history's attribute vectors, a_i) + w · z(log(1 + pop_i)).
+
+    `popularity_weight` w ≥ 0 (choose it on validation: `select_on_validation`). Reads the
+    simulator's hidden attributes (``train.truth.item_attrs``), so it is a ceiling row, never a
+    competitor; ValueError for data without a truth. Users without history get popularity.
+    save / load refuse, as for `Oracle`.
+    """
+
+    name = "attributes (hidden)"
+
+    def __init__(self, popularity_weight: float = 0.0) -> None:
+        if not popularity_weight >= 0:
+            raise ValueError(f"popularity_weight must be >= 0, got {popularity_weight}")
+        self.popularity_weight = float(popularity_weight)
+
+    def _fit(self, train: RecData, valid: RecData | None) -> None:
+        truth = _truth_of(train, "AttributeCeiling")
+        rows = truth._rows(train.items[ITEM_COL].astype(str).tolist(), truth.item_ids, "item")
+        attrs = torch.as_tensor(truth.item_attrs[rows], dtype=torch.float32)  # (N, F)
+        self.item_attr_ = torch.nn.functional.normalize(attrs, dim=1)
+        history = self.positives_.copy()
+        history.data[:] = 1.0
+        user = torch.from_numpy(np.asarray(history @ self.item_attr_.numpy(), dtype=np.float32))
+        self.user_attr_ = torch.nn.functional.normalize(user, dim=1)  # (U, F); 0 without history
+        log_pop = np.log1p(self.popularity_scores().astype(np.float64))
+        self.pop_z_ = ((log_pop - log_pop.mean()) / (log_pop.std() + 1e-12)).astype(np.float32)
+
+    def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
+        user = self.user_attr_[torch.from_numpy(user_idx)]  # (B, F)
+        scores = (user @ self.item_attr_.T).numpy() + self.popularity_weight * self.pop_z_
+        return self._popularity_rows(scores, ~self.has_history_[user_idx])
+
+    def _get_state(self) -> dict[str, torch.Tensor]:
+        raise NotImplementedError(
+            "AttributeCeiling cannot be saved: it reads the simulator's hidden truth; fit a "
+            "new one on the simulated data instead"
+        )
+
+    def _set_state(self, state: dict[str, torch.Tensor]) -> None:
+        raise NotImplementedError("AttributeCeiling cannot be loaded: it is never saved")

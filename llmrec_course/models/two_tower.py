@@ -642,10 +642,7 @@ class TwoTower(Recommender):
     def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
         user = self.user_vectors(user_idx)  # (B, d')
         scores = (user @ self.item_emb_.T).numpy()  # (B, N)
-        cold = user.abs().sum(1).numpy() == 0
-        if cold.any():
-            scores[cold] = self.popularity_scores()
-        return scores
+        return self._popularity_rows(scores, user.abs().sum(1).numpy() == 0)
 
     def encode_items(self, texts: list[str]) -> torch.Tensor:
         """Item-tower vectors of new texts (e.g. cold items) → (n, d') unit rows."""

@@ -672,10 +672,12 @@ except IndexError as err:
 # %% [markdown]
 # The ranker trains on (shopper text, product text) pairs — the shopper text being their
 # profile and their latest products, with the target left out — one positive and three
-# random negatives per training pair, labels 1.0 and 0.0, BCE on the one logit. It re-ranks
-# the fine-tuned two-tower's top candidates. **Model selection on validation**: it is
-# validated after each epoch on validation shoppers (re-ranking their candidates, NDCG@10)
-# and the best epoch is restored; the test split is used once, at the end.
+# negatives per training pair, labels 1.0 and 0.0, BCE on the one logit. It re-ranks the
+# fine-tuned two-tower's top candidates, so its negatives are drawn **from those candidates**
+# (`negatives="base"`): the near misses it will have to tell apart at serving time, not random
+# products that any model rejects. **Model selection on validation**: it is validated after
+# each epoch on validation shoppers (re-ranking their candidates, NDCG@10) and the best epoch
+# is restored; the test split is used once, at the end.
 
 # %%
 cross_config = lrc.TrainConfig(num_epochs=settings["cross_epochs"], batch_size=settings["cross_batch"],
@@ -684,7 +686,7 @@ cross_config = lrc.TrainConfig(num_epochs=settings["cross_epochs"], batch_size=s
                                amp=settings["amp"], seed=SEED)
 ranker = CrossEncoderRanker(encoder, base=fine_tuned, num_candidates=settings["cross_candidates"],
                             num_neg=3, max_length=settings["cross_max_length"], finetune=settings["cross_mode"],
-                            n_layers=2, max_history_items=3, negatives="random", config=cross_config)
+                            n_layers=2, max_history_items=3, negatives="base", config=cross_config)
 ranker_seconds = timed_fit(ranker, train, valid)
 cross_history = ranker.history_
 trainable, total = lrc.finetune.count_trainable(ranker.module)
@@ -733,29 +735,64 @@ except TypeError as err:
 # Accuracy at 0 depends on the logit's calibration: trained with three negatives per positive,
 # the model's prior says "no" three times in four, so on balanced pairs many positives fall
 # below 0. The ranking accuracy does not care about the offset — and ranking is the job; the
-# line above says whether this ranker orders pairs better than a coin at this size. The real
-# test: does re-ranking the base's top candidates improve the **test** ranking? Both on
-# the same test shoppers, paired:
+# line above says whether this ranker orders pairs better than a coin at this size (and these
+# are *random* negatives; the candidates it re-ranks are much harder to tell apart).
+#
+# **Re-ranking that cannot lose the base's signal.** Replacing the base's order inside the
+# candidate block throws away what made the base retrieve those candidates: a re-ranker that is
+# weaker on some shoppers makes their lists worse. `CrossEncoderRanker` therefore *blends* the
+# two scores per shopper's candidate list (`lrc.models.fusion`),
+#
+# $$f(i) = (1 - w)\, z(\text{base}_i) + w\, z(\text{cross}_i), \qquad z(x) = \frac{x - \bar x}{\operatorname{sd}(x)} \text{ over the list},$$
+#
+# with $w$ chosen on **validation** from a grid that starts at $w = 0$ (the base's own order),
+# so on validation the blend is never below the base. Standardising first matters: the
+# two-tower's cosines and the cross-encoder's logits live on different scales. The grid the
+# fit tried, and its choice:
 
 # %%
-rerank_table = lrc.compare({main_label: fine_tuned, "+ cross-encoder re-rank": ranker}, split,
-                           reference=main_label, ks=(10,), max_users=settings["cross_test_users"],
-                           n_boot=settings["n_boot"])
-display(Markdown(lrc.to_markdown(rerank_table, columns=["ndcg@10", "recall@10", "ndcg@10_diff"])))
-rerank_diff = float(rerank_table.loc["+ cross-encoder re-rank", "ndcg@10_diff"])
-rerank_lo = float(rerank_table.loc["+ cross-encoder re-rank", "ndcg@10_diff_lo"])
-rerank_hi = float(rerank_table.loc["+ cross-encoder re-rank", "ndcg@10_diff_hi"])
-verdict = ("helps" if rerank_lo > 0 else "hurts" if rerank_hi < 0 else "makes no difference this test can see")
-print(f"re-ranking {verdict}: {rerank_diff:+.4f} NDCG@10 [{rerank_lo:+.4f}, {rerank_hi:+.4f}]")
+blend_table = pd.Series(ranker.blend_scores_, name="valid NDCG@10").rename_axis("w (cross-encoder weight)")
+print(f"chosen on validation: w = {ranker.blend_weight_}")
+blend_table.round(4).to_frame().T
 
 # %% [markdown]
-# A cross-encoder is the stronger reader in principle, but this one had very few steps, saw
-# *random* (easy) negatives while it must order the base's top candidates (hard ones), and
-# replaces the base's order inside that block. `benchmarks/README.md` records the same
-# experiment at full size, with hard negatives (`negatives="base"`), and what it takes for
-# re-ranking to pay: more training, on a GPU. Whatever the verdict, the recipe is now right:
-# pair encoding with segment ids, one logit with float labels and BCE, metrics on arrays,
-# the epoch chosen on validation, test touched once.
+# The real test: does re-ranking the base's top candidates improve the **test** ranking? The
+# base, the cross-encoder's order alone ($w = 1$, the article's recipe) and the blend, on the
+# same test shoppers, paired against the base:
+
+# %%
+cross_alone = copy.copy(ranker)  # the same trained cross-encoder, its order alone (w = 1)
+cross_alone.blend_weight_ = 1.0
+blend_label = f"+ re-rank, blended (w = {ranker.blend_weight_:g})"
+rerank_table = lrc.compare({main_label: fine_tuned, "+ re-rank, cross-encoder order (w = 1)": cross_alone,
+                            blend_label: ranker}, split, reference=main_label, ks=(10,),
+                           max_users=settings["cross_test_users"], n_boot=settings["n_boot"])
+display(Markdown(lrc.to_markdown(rerank_table, columns=["ndcg@10", "recall@10", "ndcg@10_diff"])))
+
+
+def paired(label):
+    row = rerank_table.loc[label]
+    return float(row["ndcg@10_diff"]), float(row["ndcg@10_diff_lo"]), float(row["ndcg@10_diff_hi"])
+
+
+alone_diff, alone_lo, alone_hi = paired("+ re-rank, cross-encoder order (w = 1)")
+rerank_diff, rerank_lo, rerank_hi = paired(blend_label)
+for what, (d, lo, hi) in (("the cross-encoder's order alone", (alone_diff, alone_lo, alone_hi)),
+                          ("the blend", (rerank_diff, rerank_lo, rerank_hi))):
+    verdict = "helps" if lo > 0 else "hurts" if hi < 0 else "makes no difference this test can see"
+    print(f"{what} {verdict}: {d:+.4f} NDCG@10 [{lo:+.4f}, {hi:+.4f}]")
+
+# %% [markdown]
+# Read the two rows together. A cross-encoder is the stronger reader in principle, but this one
+# had very few steps on a CPU; alone, it replaces the base's order with its own, and the paired
+# interval says what that costs or gains here. The blend can only move as far from the base as
+# validation allowed: where validation chose a small $w$ the re-ranker had little to add, and
+# the blended row stays close to the base instead of paying for the re-ranker's mistakes (on
+# test it can still differ a little — validation and test are different shoppers).
+# `benchmarks/README.md` records the experiment at full size. Whatever the verdict, the recipe
+# is now right: pair encoding with segment ids, one logit with float labels and BCE, hard
+# negatives from the candidates it re-ranks, its weight and its epoch chosen on validation,
+# test touched once.
 
 # %% [markdown]
 # ## Check your understanding
@@ -798,8 +835,10 @@ print(f"re-ranking {verdict}: {rerank_diff:+.4f} NDCG@10 [{rerank_lo:+.4f}, {rer
 #   shows as falling validation under falling training loss, and weight decay, early stopping
 #   and fewer trainable parameters cure it.
 # - The article's BERT pair recipe works once it encodes one sequence per pair with segment ids,
-#   trains one logit with float labels and BCE, computes its metrics on arrays, and chooses on
-#   validation — and a re-ranker must still prove itself on test against its base.
+#   trains one logit with float labels and BCE on the base's own candidates, computes its
+#   metrics on arrays, and chooses on validation; blended with the base's score (weight chosen
+#   on validation) it cannot throw the base's signal away — and it must still prove itself on
+#   test against its base.
 #
 # **Practise:** [Assignment 04](../exercises/04_fine_tuning.ipynb) — write one mixed-precision
 # training step, then debug the article's §5 BERT recommender until it trains and evaluates
@@ -858,6 +897,11 @@ lrc.course.record_metrics(
         "rerank_diff": rerank_diff,
         "rerank_diff_lo": rerank_lo,
         "rerank_diff_hi": rerank_hi,
+        "rerank_alone_diff": alone_diff,
+        "rerank_alone_diff_lo": alone_lo,
+        "rerank_alone_diff_hi": alone_hi,
+        "blend_weight": ranker.blend_weight_,
+        "blend_valid": {f"{w:g}": v for w, v in ranker.blend_scores_.items()},
         "bench_commit": None if bench is None else bench["commit"],
     },
     profile=settings["profile"],
