@@ -4,7 +4,7 @@
     python benchmarks/compare_models.py --dataset amazon-gift-cards --data-dir ../shared/data
     python benchmarks/compare_models.py --dataset mind-small --data-dir ../shared/data --epochs 3
 
-Trains Popularity, ItemKNN and EASE (both tuned on validation, 4 configurations each), matrix
+Trains Popularity and, each tuned on validation over 4 configurations, ItemKNN, EASE, matrix
 factorisation (BPR), TF-IDF content, zero-shot LLM content,
 a fine-tuned LLM two-tower, and a cross-encoder that re-ranks the two-tower's top candidates;
 evaluates all of them with `lrc.evaluate` on the same split, candidates and exclusions; writes a
@@ -115,6 +115,13 @@ def build_models(args, encoder, has_user_text: bool = False):
         else [{"temperature": t} for t in (0.05, 0.1)]
     )
 
+    if has_user_text:  # zero-shot: the user's own text, or recency weights of the history
+        zero_shot = [{"user_source": u} for u in ("history", "text", "both")]
+        zero_shot.append({"user_source": "history", "decay": 0.8})
+    else:
+        zero_shot = [{"user_source": "history"}]
+        zero_shot += [{"user_source": "history", "decay": d} for d in (0.9, 0.7, 0.5)]
+
     def tower(**kw):
         options = dict(finetune="frozen", temperature=0.05, max_length=args.max_length)
         return TwoTower(encoder, config=hybrid_config, **{**options, **kw})
@@ -132,9 +139,19 @@ def build_models(args, encoder, has_user_text: bool = False):
         "ease": [
             EASE(l2=l2, min_item_users=args.ease_min_users) for l2 in (30.0, 100.0, 300.0, 1000.0)
         ],
-        "mf-bpr": MatrixFactorization(seed=args.seed),
-        "tfidf": TfidfContent(),
-        "zero-shot-llm": ZeroShotContent(encoder, user_source="history"),
+        "mf-bpr": [
+            MatrixFactorization(dim=d, reg=r, seed=args.seed)
+            for d in (32, 64)
+            for r in (1e-3, 1e-2)
+        ],
+        "tfidf": [
+            TfidfContent(ngram_range=n, sublinear_tf=t)
+            for n in ((1, 1), (1, 2))
+            for t in (True, False)
+        ],
+        "zero-shot-llm": [
+            ZeroShotContent(encoder, max_length=args.max_length, **kw) for kw in zero_shot
+        ],
         "two-tower-llm": two_tower,
         "two-tower-llm (frozen)": frozen,
         "hybrid-llm": hybrid,

@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from ..cache import cache_root
 from ..progress import bar as progress_bar
 

@@ -325,3 +325,66 @@ def fit_record(out, args):
             s: pair_scores(model, list.__iter__(w)) for s, w in watched.items() if s != "train"
         },
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignment 05 (the e-commerce case study): a seeded torch generator, a tensor that requires
+# gradients, what the ID dropout did, and the bundled shop's product table.
+
+
+def generator(seed: int = 0):
+    """A `torch.Generator` seeded with `seed` (a fresh one per call: the same seed, the same
+    draws)."""
+    import torch
+
+    return torch.Generator().manual_seed(int(seed))
+
+
+def leaf(data, dtype: str = "float32"):
+    """`data` as a torch tensor that requires gradients (a leaf, like an embedding's weight)."""
+    return tensor(data, dtype).requires_grad_(True)
+
+
+def after_id_dropout(out, args):
+    """What `drop_item_ids(vectors, ...)` did: its output (detached), the input after the call
+    (changed in place?), and — when the output carries gradients — the gradient that
+    ``out.sum()`` gives the input."""
+    import torch
+
+    if out is None:
+        return None  # an unwritten body: the check says so
+    vectors = args[0]
+    found = {"out": out, "input_after": vectors.detach().clone(), "grad": None}
+    if torch.is_tensor(out):
+        found["out"] = out.detach().clone()
+        if out.requires_grad and vectors.requires_grad:
+            (grad,) = torch.autograd.grad(out.sum(), vectors, allow_unused=True)
+            found["grad"] = None if grad is None else grad.detach().clone()
+    return found
+
+
+def shop_items(seed: int = 0, size: str = "small", shuffle_seed=None):
+    """The product table (`items`) of `load_bundled("ecommerce", size, seed)` — a fresh copy;
+    with `shuffle_seed`, its rows in the order ``np.random.default_rng(shuffle_seed)
+    .permutation(num_items)`` (index reset), so a check can tell whether a product's text comes
+    from its own row."""
+    from ..data import load_bundled
+
+    items = load_bundled("ecommerce", size=size, seed=seed).items.copy()
+    if shuffle_seed is not None:
+        order = np.random.default_rng(shuffle_seed).permutation(len(items))
+        items = items.iloc[order].reset_index(drop=True)
+    return items
+
+
+def as_text_list(out, args):
+    """Texts the learner returned as a plain list: a list, tuple, NumPy array or pandas Series
+    of strings becomes a list of str; anything else is returned as it is, for the check to
+    name."""
+    import pandas as pd
+
+    if isinstance(out, (pd.Series, pd.Index, np.ndarray, tuple)):
+        out = list(out)
+    if isinstance(out, list) and all(isinstance(t, (str, np.str_)) for t in out):
+        return [str(t) for t in out]
+    return out
