@@ -454,25 +454,11 @@ def test_the_threshold_separates_good_texts_from_the_default(solution_env):
     text's), measured on the notebook's shop and on both grader shops: the title alone and
     every column stay below 1.1 x the default, the solution's text clears 1.15 by 0.09 or more,
     and the structured fields alone (no labels) clear it too."""
-    import dataclasses
-
     import llmrec_course as lrc
-    from llmrec_course.models import TfidfContent
-    from llmrec_course.protocol import exclusions, validation_metric
+    from llmrec_course.grading.fixtures import tfidf_new_product_recall
 
-    def recall(shop, texts):
-        data = dataclasses.replace(shop, items=shop.items.assign(text=texts), text_fields=("text",))
-        cold = lrc.data.cold_start_items(data, fraction=0.5, seed=0, valid_share=0.0)
-        tfidf = TfidfContent().fit(cold.train)
-        new = np.zeros(data.num_items, dtype=bool)
-        new[cold.test.item_codes()] = True
-
-        def new_only(users):
-            scores = tfidf.score_indices(users)
-            scores[:, ~new] = -np.inf
-            return scores
-
-        return validation_metric(new_only, cold.test, exclusions(cold.train), "recall@10")
+    def recall(shop, texts):  # the grader's own measurement
+        return tfidf_new_product_recall(shop, list(texts))
 
     for seed in (0, 1, 3):
         shop = lrc.data.load_bundled("ecommerce", size="small", seed=seed)

@@ -11,26 +11,13 @@ def test_lifts_recall_on_another_shop(env):
     """product_text on the bundled shop with simulator seed 1 (the notebook uses seed 0): half
     its products held out (cold_start_items, seed 0), TF-IDF fitted on the texts of the rest,
     recall@10 on the held-out products >= 1.15 x that of the default product text there."""
-    import dataclasses
-    import numpy as np
     import llmrec_course as lrc
     from llmrec_course.grading import Call, CheckFailed, Make, check
-    from llmrec_course.models import TfidfContent
-    from llmrec_course.protocol import exclusions, validation_metric
+    from llmrec_course.grading.fixtures import tfidf_new_product_recall
     shop = lrc.data.load_bundled('ecommerce', size='small', seed=1)
 
     def new_product_recall(texts):
-        data = dataclasses.replace(shop, items=shop.items.assign(text=texts), text_fields=('text',))
-        cold = lrc.data.cold_start_items(data, fraction=0.5, seed=0, valid_share=0.0)
-        tfidf = TfidfContent().fit(cold.train)
-        new = np.zeros(data.num_items, dtype=bool)
-        new[cold.test.item_codes()] = True
-
-        def new_only(users):
-            scores = tfidf.score_indices(users)
-            scores[:, ~new] = -np.inf
-            return scores
-        return validation_metric(new_only, cold.test, exclusions(cold.train), 'recall@10')
+        return tfidf_new_product_recall(shop, texts)
 
     def verdict(texts):
         if not isinstance(texts, list) or not all((isinstance(t, str) for t in texts)):
@@ -51,27 +38,15 @@ def test_a_third_shop_with_shuffled_rows(env):
     """product_text on the bundled shop with simulator seed 3, its table rows in a shuffled
     order: text j must describe row j; recall@10 on the new products (the same protocol as the
     public case) >= 1.15 x that of the default product text."""
-    import dataclasses
     import numpy as np
     import llmrec_course as lrc
     from llmrec_course.grading import Call, CheckFailed, Make, check
-    from llmrec_course.models import TfidfContent
-    from llmrec_course.protocol import exclusions, validation_metric
+    from llmrec_course.grading.fixtures import tfidf_new_product_recall
     shop = lrc.data.load_bundled('ecommerce', size='small', seed=3)
     order = np.random.default_rng(53).permutation(shop.num_items)
 
     def new_product_recall(texts):
-        data = dataclasses.replace(shop, items=shop.items.assign(text=texts), text_fields=('text',))
-        cold = lrc.data.cold_start_items(data, fraction=0.5, seed=0, valid_share=0.0)
-        tfidf = TfidfContent().fit(cold.train)
-        new = np.zeros(data.num_items, dtype=bool)
-        new[cold.test.item_codes()] = True
-
-        def new_only(users):
-            scores = tfidf.score_indices(users)
-            scores[:, ~new] = -np.inf
-            return scores
-        return validation_metric(new_only, cold.test, exclusions(cold.train), 'recall@10')
+        return tfidf_new_product_recall(shop, texts)
 
     def verdict(texts):
         if not isinstance(texts, list) or not all((isinstance(t, str) for t in texts)):
