@@ -11,8 +11,12 @@ evaluates all of them with `lrc.evaluate` on the same split, candidates and excl
 markdown table, a JSON file and a bar chart to --out. Defaults fit a 2-core CPU in minutes;
 on a GPU raise --epochs, --max-length and --sample-users (0 = all users).
 
-The split follows the data: impressions → `impression_split` (news); no timestamps →
-`random_split` (Last.fm play counts); otherwise `leave_last_out` (next new item per user).
+The split follows the data: MIND → `history_impression_split` (the course's rule for its sparse
+sample: test on the impressions with a clicked and a non-clicked article with text); other
+impressions → `impression_split` (news); no timestamps → `random_split` (Last.fm play counts);
+otherwise `leave_last_out` (next new item per user). News is tuned and compared on group AUC
+over impressions (where the validation split has impressions), and gains three rows: freshness
+(a baseline), and trained mean-pooled and attention-pooled readers (`HistoryAttention`).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from llmrec_course.models import (  # noqa: E402
     EASE,
     AttributeCeiling,
     CrossEncoderRanker,
+    Freshness,
+    HistoryAttention,
     ItemKNN,
     MatrixFactorization,
     Popularity,
@@ -56,6 +62,10 @@ COLUMNS = [
     "num_users_cold",
     "ndcg@10_sparse",
     "group_auc",
+    "group_auc_diff",
+    "imp_mrr",
+    "imp_ndcg@5",
+    "imp_ndcg@10",
     "coverage@10",
     "fit_seconds",
 ]
@@ -73,14 +83,29 @@ def split_for(data, cold_start: float = 0.0, seed: int = 0):
         )
     inter = data.interactions
     if "impression_id" in inter.columns and inter["impression_id"].notna().any():
+        if data.name.startswith("mind"):
+            return "history_impression_split", lrc.data.history_impression_split(data)
         return "impression_split", lrc.data.impression_split(data)
     if inter["timestamp"].isna().any():
         return "random_split", lrc.data.random_split(data, seed=0)
     return "leave_last_out", lrc.data.leave_last_out(data)
 
 
-def build_models(args, encoder, has_user_text: bool = False):
+def validation_metric_for(split) -> str:
+    """group AUC over the validation impressions where there are some (news), else NDCG@10."""
+    return "group_auc" if len(lrc.protocol.impression_rows(split.valid)) else "ndcg@10"
+
+
+def build_models(
+    args,
+    encoder,
+    has_user_text: bool = False,
+    metric: str = "ndcg@10",
+    news: bool = False,
+    has_time: bool = False,
+):
     config = TrainConfig(
+        metric=metric,
         num_epochs=args.epochs,
         batch_size=args.batch_size,
         seed=args.seed,
@@ -98,6 +123,7 @@ def build_models(args, encoder, has_user_text: bool = False):
         max_steps_per_epoch=args.cross_steps,
     )
     hybrid_config = TrainConfig(
+        metric=metric,
         num_epochs=args.hybrid_epochs,
         batch_size=256,
         seed=args.seed,
@@ -132,8 +158,36 @@ def build_models(args, encoder, has_user_text: bool = False):
         for extra in second
     ]
     frozen = [tower(proj_dim=d, **extra) for d in (64, 128) for extra in second]
+    news_models = {}
+    if news:  # the readers of notebook 06, trained on the impressions' own negatives
+        pooled_config = TrainConfig(
+            metric=metric,
+            num_epochs=args.attention_epochs,
+            batch_size=128,
+            lr_head=1e-3,
+            seed=args.seed,
+            max_valid_users=args.max_valid_users,
+            progress=False,
+        )
+
+        def pooled(pooling, **kw):
+            return HistoryAttention(
+                encoder, pooling=pooling, max_length=args.max_length, config=pooled_config, **kw
+            )
+
+        news_models = {
+            "mean-pooled-llm": [
+                pooled("mean", proj_dim=d, temperature=t) for d in (64, 128) for t in (0.05, 0.1)
+            ],
+            "attention-llm": [
+                pooled("attention", proj_dim=d, temperature=t)
+                for d in (None, 64)
+                for t in (0.05, 0.1)
+            ],
+        }
     return {
         "popularity": Popularity(),
+        **({"freshness": Freshness()} if has_time else {}),
         # tuned on validation, each from the same number of configurations (TUNING_BUDGET)
         "itemknn": [ItemKNN(k_neighbors=k, shrink=s) for k in (50, 200) for s in (10.0, 100.0)],
         "ease": [
@@ -155,6 +209,7 @@ def build_models(args, encoder, has_user_text: bool = False):
         "two-tower-llm": two_tower,
         "two-tower-llm (frozen)": frozen,
         "hybrid-llm": hybrid,
+        **news_models,
         "two-tower+cross-encoder": CrossEncoderRanker(
             encoder,
             base=two_tower,
@@ -167,19 +222,19 @@ def build_models(args, encoder, has_user_text: bool = False):
 
 
 TUNING_BUDGET = 4  # configurations each tuned model tries on validation (the same for all)
-BASELINES = ("popularity", "itemknn", "ease", "mf-bpr", "tfidf")  # not LLM-based
+BASELINES = ("popularity", "freshness", "itemknn", "ease", "mf-bpr", "tfidf")  # not LLM-based
 ORACLE = "oracle (hidden truth)"
 
 
 def strongest_baseline(fitted: dict, split, args) -> str | None:
-    """The baseline with the best validation NDCG@10: the reference of every paired test
-    difference, chosen before the test set is looked at."""
+    """The baseline with the best validation metric (NDCG@10; group AUC for news): the
+    reference of every paired test difference, chosen before the test set is looked at."""
     scores = {
         label: lrc.protocol.validation_metric(
             model._score_users,
             split.valid,
             model.seen_,
-            "ndcg@10",
+            validation_metric_for(split),
             max_users=args.max_valid_users,
             seed=args.seed,
         )
@@ -194,18 +249,24 @@ def fit_all(models: dict, split, args) -> tuple[dict, list[str]]:
     """Fit every model; a list of candidates is one model tuned on validation
     (`select_on_validation`) → (fitted models by label, lines saying what each tuning chose)."""
     fitted, notes = {}, []
+    metric = validation_metric_for(split)
     for label, model in models.items():
         t = time.perf_counter()
         if isinstance(model, list):
             assert len(model) == TUNING_BUDGET, (label, len(model))
             model, rows = select_on_validation(
-                model, split.train, split.valid, max_users=args.max_valid_users, seed=args.seed
+                model,
+                split.train,
+                split.valid,
+                metric=metric,
+                max_users=args.max_valid_users,
+                seed=args.seed,
             )
             varying = [k for k in rows[0] if len({repr(r[k]) for r in rows}) > 1]
-            varying = [k for k in varying if k not in ("ndcg@10", "fit_seconds")]
-            tried = ", ".join(f"{_params(r, varying)}: {r['ndcg@10']:.4f}" for r in rows)
+            varying = [k for k in varying if k not in (metric, "fit_seconds")]
+            tried = ", ".join(f"{_params(r, varying)}: {r[metric]:.4f}" for r in rows)
             notes.append(
-                f"{label}: chose {_params(model.get_params(), varying)} (validation NDCG@10 — "
+                f"{label}: chose {_params(model.get_params(), varying)} (validation {metric} — "
                 f"{tried})"
             )
         else:
@@ -289,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
         "--hybrid-epochs", type=int, default=10, help="epochs of the hybrid (frozen encoder)"
     )
     parser.add_argument(
+        "--attention-epochs", type=int, default=5, help="epochs of the pooled news readers"
+    )
+    parser.add_argument(
         "--ease-min-users",
         type=int,
         default=1,
@@ -313,7 +377,10 @@ def main(argv: list[str] | None = None) -> int:
     encoder = lrc.load_encoder(args.encoder)
     profiles = data.users["profile"] if "profile" in data.users else None
     has_user_text = profiles is not None and bool(profiles.fillna("").str.strip().ne("").any())
-    models = build_models(args, encoder, has_user_text)
+    metric = validation_metric_for(split)
+    news = metric == "group_auc" or data.domain == "news"
+    has_time = "publish_time" in data.items
+    models = build_models(args, encoder, has_user_text, metric, news, has_time)
     if args.models:
         wanted = args.models.split(",")
         unknown = sorted(set(wanted) - set(models))
@@ -322,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         models = {k: v for k, v in models.items() if k in wanted}
     if split.train.truth is not None:  # simulated data: the two ceiling rows (not recommenders)
         models["attributes (hidden)"] = [AttributeCeiling(w) for w in (0.05, 0.1, 0.2, 0.4)]
-        models[ORACLE] = lrc.models.Oracle()
+        models[ORACLE] = lrc.models.Oracle(recency=news and has_time)
     models, notes = fit_all(models, split, args)
     reference = strongest_baseline(models, split, args)
     frame = compare(
@@ -336,12 +403,17 @@ def main(argv: list[str] | None = None) -> int:
     if ORACLE in frame.index:
         frame["ndcg@10 / oracle"] = frame["ndcg@10"] / frame.loc[ORACLE, "ndcg@10"]
     paired = (
-        f"ndcg@10_diff: each model minus **{reference}** (the baseline best on validation), per "
-        "user, with the 95 % bootstrap interval of the paired difference; every NDCG@10 with "
-        "its 95 % bootstrap interval over users."
+        f"ndcg@10_diff: each model minus **{reference}** (the baseline best on validation "
+        f"{metric}), per user, with the 95 % bootstrap interval of the paired difference; every "
+        "NDCG@10 with its 95 % bootstrap interval over users."
         if reference is not None
         else ""
     )
+    if reference is not None and "group_auc" in frame.columns:
+        paired += (
+            f" group_auc_diff: the same against {reference}, paired over impressions; the "
+            f"impression metrics over {int(frame['num_impressions'].iloc[0])} test impressions."
+        )
     columns = [c for c in COLUMNS if c in frame.columns]
     table = to_markdown(frame, columns=columns)
     print()
@@ -355,10 +427,13 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     stem = args.dataset + ("-cold" if args.cold_start else "")
     m = machine()
+    # --finetune / --epochs configure only the fine-tuned two-tower and the re-ranker's base
+    uses_finetune = any(k in models for k in ("two-tower-llm", "two-tower+cross-encoder"))
+    finetuned = f" ({args.finetune}, {args.epochs} epochs)" if uses_finetune else " (frozen)"
     header = (
         f"### {args.dataset}\n\n{data.num_users} users, {data.num_items} items, "
-        f"{data.num_interactions} interactions; {split_name}; encoder {args.encoder} "
-        f"({args.finetune}), {args.epochs} epochs. Command: `python benchmarks/compare_models.py "
+        f"{data.num_interactions} interactions; {split_name}; encoder {args.encoder}"
+        f"{finetuned}. Command: `python benchmarks/compare_models.py "
         f"{' '.join(argv if argv is not None else sys.argv[1:])}` — commit "
         f"{git('rev-parse', '--short', 'HEAD')} (`git describe`: {git('describe', '--always', '--dirty')}), "
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {m['nproc']} cores ({m['cpu']}), "

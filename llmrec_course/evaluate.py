@@ -25,7 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from . import metrics, protocol
-from .data.schema import IMPRESSION_COL, ITEM_COL, USER_COL, VALUE_COL, RecData
+from .data.schema import RecData
 from .models.base import Recommender
 
 __all__ = [
@@ -65,23 +65,6 @@ def text_item_embedding(data: RecData, dim: int = 64, seed: int = 0) -> np.ndarr
     return TruncatedSVD(components, random_state=seed).fit_transform(tfidf)
 
 
-def _impressions(target: RecData) -> pd.DataFrame:
-    """Rows of `target` that belong to an impression, with user/item indices and 0/1 labels."""
-    if IMPRESSION_COL not in target.interactions:
-        return pd.DataFrame()
-    frame = target.interactions[target.interactions[IMPRESSION_COL].notna()]
-    return pd.DataFrame(
-        {
-            "imp": frame[IMPRESSION_COL].to_numpy(),
-            "u": target.user_codes(frame[USER_COL]),
-            "i": target.item_codes(frame[ITEM_COL]),
-            "y": (frame[VALUE_COL].to_numpy(dtype=float) > protocol.RELEVANCE_THRESHOLD).astype(
-                int
-            ),
-        }
-    )
-
-
 class Evaluation(NamedTuple):
     """One model on one split: the table row, and the per-unit values behind it."""
 
@@ -91,28 +74,6 @@ class Evaluation(NamedTuple):
     per_impression: dict[str, np.ndarray]  # metric -> (I,) values (impression data only)
     top: list[list[int]]  # (U,) top-CATALOG_K lists, for coverage
     num_items: int
-
-
-def _per_impression(imps: pd.DataFrame, picked: dict[int, np.ndarray]) -> dict[str, np.ndarray]:
-    """MIND's metrics of each impression's shown items, scored by the model (NaN where one is
-    undefined: single-class impressions have no AUC, click-less ones no MRR / nDCG)."""
-    position = imps.groupby("u").cumcount().to_numpy()  # row's place in wanted[u]
-    names = {"auc": "group_auc", "mrr": "imp_mrr", "ndcg@5": "imp_ndcg@5", "ndcg@10": "imp_ndcg@10"}
-    out: dict[str, list[float]] = {name: [] for name in names.values()}
-    for _, rows in imps.assign(_k=position).groupby("imp", sort=False):
-        labels = [rows["y"].to_numpy()]
-        scores = [picked[int(rows["u"].iloc[0])][rows["_k"].to_numpy()]]
-        for key, fn in (
-            ("group_auc", metrics.group_auc),
-            ("imp_mrr", metrics.impression_mrr),
-            ("imp_ndcg@5", lambda y, s: metrics.impression_ndcg_at_k(y, s, 5)),
-            ("imp_ndcg@10", lambda y, s: metrics.impression_ndcg_at_k(y, s, 10)),
-        ):
-            try:
-                out[key].append(fn(labels, scores))
-            except ValueError:  # undefined for this impression
-                out[key].append(math.nan)
-    return {key: np.asarray(values, dtype=float) for key, values in out.items()}
 
 
 def _evaluation(
@@ -155,7 +116,7 @@ def _evaluation(
     rng = np.random.default_rng(seed)
     users = protocol.select_users(relevant, max_users, rng)
 
-    imps = _impressions(target)
+    imps = protocol.impression_rows(target)
     if len(imps) and max_users is not None:
         imps = imps[np.isin(imps["u"].to_numpy(), users)]
     wanted = {int(u): g["i"].to_numpy() for u, g in imps.groupby("u")} if len(imps) else None
@@ -193,7 +154,7 @@ def _evaluation(
     row["num_users_sparse"] = int(sparse.sum())
     per_impression: dict[str, np.ndarray] = {}
     if wanted is not None:
-        per_impression = _per_impression(imps, ranked.picked)
+        per_impression = protocol.impression_values(imps, ranked.picked)
         row.update({key: _mean(v) for key, v in per_impression.items()})
         row["num_impressions"] = len(next(iter(per_impression.values())))
         if all(math.isnan(row[key]) for key in per_impression):
@@ -345,7 +306,9 @@ def compare(
     its mean per-user difference to the reference on the same users, and ``m_diff_lo`` /
     ``m_diff_hi``, the bootstrap interval of that difference (an interval that excludes 0 is a
     difference this evaluation can see; the reference's own row holds NaN there). kwargs go to
-    `evaluate` (split, ks, candidates, max_users, seed, ci, n_boot, ...).
+    `evaluate` (split, ks, candidates, max_users, seed, ci, n_boot, ...). On impression data
+    the impression metrics get the same columns (``group_auc_diff``, ...), paired over the
+    same impressions and resampled over impressions.
     """
     items = list(models.items()) if isinstance(models, Mapping) else [(None, m) for m in models]
     if not items:
@@ -382,14 +345,19 @@ def compare(
     rows = []
     ref = results[reference]
     weights = protocol.resample_weights(len(ref.users), _check_n_boot(n_boot), options["seed"])
+    imp_weights = None
+    if ref.per_impression:
+        num = len(next(iter(ref.per_impression.values())))
+        imp_weights = protocol.resample_weights(num, n_boot, options["seed"])
     for n, result in enumerate(results):
         row = dict(result.row)
         if ci is not None:
             row.update(_intervals(result, n_boot, ci, options["seed"]))
             if len(results) > 1:
-                row.update(
-                    _paired(result, ref, n == reference % len(results), weights, ci, options)
-                )
+                is_ref = n == reference % len(results)
+                row.update(_paired(result, ref, is_ref, weights, ci, options))
+                if imp_weights is not None:
+                    row.update(_paired_impressions(result, ref, is_ref, imp_weights, ci))
         rows.append(row)
     return pd.DataFrame(rows, index=pd.Index(labels, name="model"))
 
@@ -405,6 +373,19 @@ def _paired(result, ref, is_reference, weights, level, options) -> dict[str, flo
             diff = protocol.paired_difference(
                 result.per_user[metric], ref.per_user[metric], weights, level
             )
+        out[f"{metric}_diff"], out[f"{metric}_diff_lo"], out[f"{metric}_diff_hi"] = diff
+    return out
+
+
+def _paired_impressions(result, ref, is_reference, weights, level) -> dict[str, float]:
+    """``<metric>_diff`` (and its interval) of each impression metric: the mean per-impression
+    difference to the reference over the same impressions, resampled over impressions."""
+    out = {}
+    for metric, values in result.per_impression.items():
+        if is_reference:
+            diff = (math.nan, math.nan, math.nan)
+        else:
+            diff = protocol.paired_difference(values, ref.per_impression[metric], weights, level)
         out[f"{metric}_diff"], out[f"{metric}_diff_lo"], out[f"{metric}_diff_hi"] = diff
     return out
 

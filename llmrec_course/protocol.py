@@ -14,6 +14,11 @@ included). So a model is selected on exactly the quantity it is later judged by.
   Krichene & Rendle, 2020);
 - **metrics per user** — `metrics.per_user_metrics` on the top-k lists; ``mrr`` from the rank of
   the first relevant item in the *whole* candidate list (ties: lower index first, as `top_k`);
+- **impressions** (news) — where the split logs what each user was *shown* (``impression_id``),
+  MIND's metrics score the shown candidates only: group AUC, MRR and nDCG@5/10 per impression,
+  then the mean over impressions (``group_auc``, ``imp_mrr``, ``imp_ndcg@5``, ``imp_ndcg@10``;
+  `impression_rows`, `impression_values`); `validation_metric` accepts these names too, so a
+  news model is selected on the quantity it is judged by;
 - **uncertainty** — a metric is a mean over users, so it comes with a bootstrap interval over
   users (`bootstrap_interval`); two models on the same users are compared by the interval of
   their per-user *difference* (`paired_difference`), which is much tighter than comparing two
@@ -27,20 +32,24 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 import torch
 
 from . import metrics
-from .data.schema import ITEM_COL, USER_COL, VALUE_COL, RecData
+from .data.schema import IMPRESSION_COL, ITEM_COL, USER_COL, VALUE_COL, RecData
 from .score import top_k
 
 __all__ = [
+    "IMPRESSION_METRICS",
     "METRIC_NAMES",
     "RELEVANCE_THRESHOLD",
     "RankLists",
     "bootstrap_interval",
     "exclusions",
     "first_rank",
+    "impression_rows",
+    "impression_values",
     "paired_difference",
     "parse_metric",
     "rank_users",
@@ -52,17 +61,20 @@ __all__ = [
 
 RELEVANCE_THRESHOLD = 0.0
 METRIC_NAMES = ("recall", "precision", "hit_rate", "ndcg", "map")
+IMPRESSION_METRICS = ("group_auc", "imp_mrr", "imp_ndcg@5", "imp_ndcg@10")  # MIND's, per impression
 ScoreFn = Callable[[np.ndarray], np.ndarray | torch.Tensor]
 
 
 def parse_metric(metric: str) -> tuple[str, int | None]:
-    """ "ndcg@10" -> ("ndcg", 10); "mrr" -> ("mrr", None) (the whole candidate list)."""
-    if metric == "mrr":
-        return "mrr", None
+    """ "ndcg@10" -> ("ndcg", 10); "mrr" -> ("mrr", None) (the whole candidate list); an
+    impression metric (`IMPRESSION_METRICS`, e.g. "group_auc") -> (its name, None)."""
+    if metric == "mrr" or metric in IMPRESSION_METRICS:
+        return metric, None
     name, _, k = metric.partition("@")
     if name not in METRIC_NAMES or not k.isdigit() or int(k) < 1:
         raise ValueError(
-            f"metric={metric!r}: use one of {', '.join(n + '@k' for n in METRIC_NAMES)} or 'mrr'"
+            f"metric={metric!r}: use one of {', '.join(n + '@k' for n in METRIC_NAMES)}, 'mrr' "
+            f"or an impression metric ({', '.join(IMPRESSION_METRICS)})"
         )
     return name, int(k)
 
@@ -184,11 +196,28 @@ def validation_metric(
     """One metric on a validation split under this protocol — the early-stopping signal.
 
     score_users: user indices (B,) -> scores (B, num_items). seen: csr of training rows
-    (excluded). max_users: a seeded sample of at most this many users. NaN when no
-    validation user has a relevant item outside their training rows.
+    (excluded). max_users: a seeded sample of at most this many users. An impression metric
+    ("group_auc", ...) scores each validation impression's shown items (every impression of
+    the sampled users). NaN when no validation user has a relevant item outside their training
+    rows, or (impression metrics) when the metric is undefined for every impression.
     """
     name, k = parse_metric(metric)
     relevant = relevant_items(valid, seen)
+    if name in IMPRESSION_METRICS:
+        imps = impression_rows(valid)
+        if not len(imps):
+            raise ValueError(
+                f"metric={metric!r} needs impressions, and the validation split of "
+                f"{valid.name!r} has none (no {IMPRESSION_COL!r} rows); use 'ndcg@10'"
+            )
+        users = np.unique(imps["u"].to_numpy())
+        if max_users is not None and max_users < len(users):
+            users = np.sort(np.random.default_rng(seed).choice(users, max_users, replace=False))
+            imps = imps[np.isin(imps["u"].to_numpy(), users)]
+        wanted = {int(u): g["i"].to_numpy() for u, g in imps.groupby("u")}
+        ranked = rank_users(score_users, users, relevant, seen, 1, wanted=wanted)
+        values = impression_values(imps, ranked.picked)[name]
+        return float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
     if not relevant:
         return math.nan
     users = select_users(relevant, max_users, np.random.default_rng(seed))
@@ -197,6 +226,51 @@ def validation_metric(
         return float(np.mean(ranked.reciprocal_rank))
     values = metrics.per_user_metrics(ranked.lists, [relevant[int(u)] for u in users], (k,))
     return float(np.nanmean(values[f"{name}@{k}"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Impressions (news): the shown candidates, and MIND's metrics of each
+
+
+def impression_rows(target: RecData) -> pd.DataFrame:
+    """Rows of `target` that belong to an impression → columns imp (its id), u / i (user and
+    item indices), y (1 = clicked, value > RELEVANCE_THRESHOLD); empty without impressions."""
+    if IMPRESSION_COL not in target.interactions:
+        return pd.DataFrame(columns=["imp", "u", "i", "y"])
+    frame = target.interactions[target.interactions[IMPRESSION_COL].notna()]
+    return pd.DataFrame(
+        {
+            "imp": frame[IMPRESSION_COL].to_numpy(),
+            "u": target.user_codes(frame[USER_COL]),
+            "i": target.item_codes(frame[ITEM_COL]),
+            "y": (frame[VALUE_COL].to_numpy(dtype=float) > RELEVANCE_THRESHOLD).astype(int),
+        }
+    )
+
+
+def impression_values(imps: pd.DataFrame, picked: dict[int, np.ndarray]) -> dict[str, np.ndarray]:
+    """MIND's metrics of each impression of `imps` (`impression_rows`), its shown items scored
+    by `picked[u]` (the user's scores of their rows of `imps`, in row order — what `rank_users`
+    keeps with ``wanted``) → metric (`IMPRESSION_METRICS`) -> (I,) in order of first appearance;
+    NaN where one is undefined (single-class impressions have no AUC, click-less ones no MRR or
+    nDCG)."""
+    position = imps.groupby("u").cumcount().to_numpy()  # row's place in wanted[u]
+    functions = {
+        "group_auc": metrics.group_auc,
+        "imp_mrr": metrics.impression_mrr,
+        "imp_ndcg@5": lambda y, s: metrics.impression_ndcg_at_k(y, s, 5),
+        "imp_ndcg@10": lambda y, s: metrics.impression_ndcg_at_k(y, s, 10),
+    }
+    out: dict[str, list[float]] = {name: [] for name in functions}
+    for _, rows in imps.assign(_k=position).groupby("imp", sort=False):
+        labels = [rows["y"].to_numpy()]
+        scores = [picked[int(rows["u"].iloc[0])][rows["_k"].to_numpy()]]
+        for key, fn in functions.items():
+            try:
+                out[key].append(fn(labels, scores))
+            except ValueError:  # undefined for this impression
+                out[key].append(math.nan)
+    return {key: np.asarray(values, dtype=float) for key, values in out.items()}
 
 
 # ---------------------------------------------------------------------------------------------

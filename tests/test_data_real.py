@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from llmrec_course.data import catalog
+from llmrec_course.data import catalog, history_impression_split
 from llmrec_course.data.amazon import load_amazon, load_amazon_music
 from llmrec_course.data.lastfm import load_lastfm
 from llmrec_course.data.mind import load_mind
@@ -158,6 +158,12 @@ def test_mind(mind):
     assert stamps.min() >= pd.Timestamp("2019-11-09") and stamps.max() < pd.Timestamp("2019-11-15")
     assert (data.items["category"].nunique(), data.items["subcategory"].nunique()) == (15, 143)
     assert int((data.items["abstract"] == "").sum()) == 99
+    split = history_impression_split(data)
+    # the subset rule of notebook 06: impressions with a clicked and a non-clicked item with text
+    assert split.train.meta["test_impressions"] == 119
+    assert split.train.meta["test_impressions_with_history"] == 73
+    assert split.test.interactions["impression_id"].nunique() == 119
+    assert split.train.interactions["impression_id"].isna().all()
 
 
 def test_lastfm(lastfm):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from llmrec_course.data.mind import load_mind
 from llmrec_course.data.negatives import sample_negatives
 from llmrec_course.data.schema import (
     IMPRESSION_COL,
@@ -20,11 +22,14 @@ from llmrec_course.data.schema import (
 from llmrec_course.data.splits import (
     Split,
     cold_start_items,
+    history_impression_split,
     impression_split,
     leave_last_out,
     random_split,
     temporal_split,
 )
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _random_data(seed: int = 0, num_users: int = 30, num_items: int = 20, n: int = 300) -> RecData:
@@ -420,3 +425,21 @@ def test_popularity_negatives_follow_counts() -> None:
         [0, 0.25, 0.25, 0.25, 0.25],
         atol=0.01,
     )
+
+
+def test_history_impression_split_on_the_mind_fixture():
+    """The fixture by hand: U1's known history N1, N2 (N9 has no text); impressions 1 (N3 click,
+    N2 skip; N8 has no text) and 2 (U2: N1 skip, N3 click; N7 has no text) keep a click and a
+    skip; impression 3 keeps only N1's skip (N9 has no text) and is in no view."""
+    with pytest.warns(UserWarning, match="dropped"):
+        data = load_mind(data_dir=FIXTURES)
+    train, valid, test = history_impression_split(data)
+    assert train.interactions[["user_id", "item_id"]].values.tolist() == [["U1", "N1"]]
+    assert valid.interactions[["user_id", "item_id"]].values.tolist() == [["U1", "N2"]]
+    assert test.interactions[["impression_id", "item_id", "value"]].values.tolist() == [
+        [1, "N3", 1.0], [1, "N2", 0.0], [2, "N1", 0.0], [2, "N3", 1.0]]  # fmt: skip
+    meta = train.meta
+    assert (meta["test_impressions"], meta["test_impressions_with_history"]) == (2, 1)
+    assert meta["unscorable_impressions"] == 1
+    with pytest.raises(ValueError, match="no history clicks"):
+        history_impression_split(test)

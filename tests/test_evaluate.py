@@ -222,6 +222,64 @@ def test_impression_auc_path():
     assert row["num_users"] == 2
 
 
+def _two_impressions():
+    return _split(
+        ["n0", "n1", "n2", "n3", "n4"],
+        train=[("u0", "n0"), ("u1", "n3")],
+        valid=[("u0", "n3", 1.0, 7), ("u0", "n4", 0.0, 7), ("u1", "n1", 1.0, 8),
+               ("u1", "n0", 0.0, 8)],
+        test=[
+            ("u0", "n1", 1.0, 1),
+            ("u0", "n2", 0.0, 1),
+            ("u0", "n3", 0.0, 1),
+            ("u1", "n2", 1.0, 2),
+            ("u1", "n4", 1.0, 2),
+            ("u1", "n0", 0.0, 2),
+        ],
+    )  # fmt: skip
+
+
+def test_compare_pairs_impression_metrics_over_impressions():
+    split = _two_impressions()
+    a = FixedScores([[0.0, 0.5, 0.9, 0.1, 0.0], [0.5, 0.0, 0.6, 0.0, 0.8]]).fit(split.train)
+    b = FixedScores([[0.0, 0.9, 0.5, 0.1, 0.0], [0.9, 0.0, 0.6, 0.0, 0.8]]).fit(split.train)
+    table = compare({"a": a, "b": b}, split, reference="a", n_boot=200)
+    # a: impression 1 AUC 1/2, impression 2 AUC 1; b: 1 and 0 (n0 at 0.9 beats both clicks)
+    assert table.loc["a", "group_auc"] == pytest.approx(0.75)
+    assert table.loc["b", "group_auc"] == pytest.approx(0.5)
+    assert table.loc["b", "group_auc_diff"] == pytest.approx(((1 - 0.5) + (0 - 1)) / 2)
+    # two impressions, differences +0.5 and -1: a resample's mean is one of +0.5, -0.25, -1
+    lo, hi = table.loc["b", ["group_auc_diff_lo", "group_auc_diff_hi"]]
+    assert lo == pytest.approx(-1.0) and hi == pytest.approx(0.5)
+    assert math.isnan(table.loc["a", "group_auc_diff"])
+    direct = [
+        metrics.impression_mrr([y], [s])
+        for y, s in (([1, 0, 0], [0.9, 0.5, 0.1]), ([1, 1, 0], [0.6, 0.8, 0.9]))
+    ]
+    ref = [
+        metrics.impression_mrr([y], [s])
+        for y, s in (([1, 0, 0], [0.5, 0.9, 0.1]), ([1, 1, 0], [0.6, 0.8, 0.5]))
+    ]
+    assert table.loc["b", "imp_mrr_diff"] == pytest.approx(np.mean(np.subtract(direct, ref)))
+
+
+def test_validation_metric_on_impressions_scores_the_shown_items():
+    split = _two_impressions()
+    # valid impression 7 (u0): click n3 at 0.2 below n4 at 0.9 -> AUC 0, MRR 1/2; impression 8
+    # (u1): click n1 at 0.7 above n0 at 0.1 -> AUC 1, MRR 1. Only the shown items count.
+    model = FixedScores([[0.0, 0.0, 0.0, 0.2, 0.9], [0.1, 0.7, 0.9, 0.0, 0.0]]).fit(split.train)
+    score = model._score_users
+    assert validation_metric(score, split.valid, model.seen_, "group_auc") == pytest.approx(0.5)
+    assert validation_metric(score, split.valid, model.seen_, "imp_mrr") == pytest.approx(0.75)
+    picked = np.random.default_rng(0).choice(np.array([0, 1]), 1, replace=False)[0]
+    one = validation_metric(score, split.valid, model.seen_, "group_auc", max_users=1, seed=0)
+    assert one == [0.0, 1.0][picked]  # that user's impression only
+    with pytest.raises(ValueError, match="needs impressions"):
+        validation_metric(score, split.train, model.seen_, "group_auc")
+    with pytest.raises(ValueError, match="impression metric"):
+        validation_metric(score, split.valid, model.seen_, "auc")
+
+
 def test_errors(hand):
     split, model = hand
     with pytest.raises(RuntimeError, match="not fitted"):

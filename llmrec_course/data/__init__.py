@@ -33,6 +33,7 @@ from .schema import (
 from .splits import (
     Split,
     cold_start_items,
+    history_impression_split,
     impression_split,
     leave_last_out,
     random_split,
@@ -55,6 +56,7 @@ __all__ = [
     "Split",
     "cold_start_items",
     "from_frames",
+    "history_impression_split",
     "impression_split",
     "leave_last_out",
     "list_datasets",

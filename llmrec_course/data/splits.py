@@ -11,6 +11,8 @@ Which split answers which question:
 - `temporal_split`  — "trained up to a date, how do we do after it?" (global time cut-offs)
 - `random_split`    — time-less data (e.g. Last.fm play counts); optimistic when time exists
 - `impression_split`— news: a whole impression (shown list + clicks) lands on one side
+- `history_impression_split` — a sparse news sample (MIND's): learn from click histories, test
+  on the impressions that can be scored at all
 - `cold_start_items`— items never seen in training: only their text can rank them
 """
 
@@ -22,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .schema import IMPRESSION_COL, ITEM_COL, TIME_COL, RecData
+from .schema import IMPRESSION_COL, ITEM_COL, TIME_COL, USER_COL, VALUE_COL, RecData
 
 __all__ = [
     "Split",
@@ -30,6 +32,7 @@ __all__ = [
     "temporal_split",
     "random_split",
     "impression_split",
+    "history_impression_split",
     "cold_start_items",
 ]
 
@@ -241,6 +244,52 @@ def impression_split(
     side = np.zeros(len(frame), dtype=np.int8)
     side[has_imp] = imp_side.reindex(imp[IMPRESSION_COL].to_numpy()).to_numpy()
     return _by_side(data, side)
+
+
+def history_impression_split(data: RecData) -> Split:
+    """A sparse news sample (MIND's, notebook 06): train on click histories, test on impressions.
+
+    - test: every impression with at least one clicked and one non-clicked shown item (items
+      without text were already dropped by `load_mind`, so these are the impressions whose
+      ranking can be scored with text; in the course's MIND sample 119 of 5,000);
+    - valid: each user's latest history click (MIND lists a history in click order), for users
+      with at least 2 history clicks — a leave-last-out check of the history, with no
+      impressions;
+    - train: the other history clicks (impression_id <NA>).
+
+    Impressions with only clicks or only non-clicks are in no view: they cannot be scored and,
+    logged at the same time as the test impressions, would leak their period into training.
+    The views' meta gets "test_impressions", "test_impressions_with_history" (their user has a
+    training click) and "unscorable_impressions".
+    """
+    if IMPRESSION_COL not in data.interactions:
+        raise ValueError(
+            f"history_impression_split needs an {IMPRESSION_COL!r} column; {data.name!r} has none"
+        )
+    frame = data.interactions
+    history = frame[IMPRESSION_COL].isna().to_numpy()
+    if not history.any():
+        raise ValueError(
+            f"history_impression_split: {data.name!r} has no history clicks "
+            f"(rows with {IMPRESSION_COL!r} <NA>); use impression_split"
+        )
+    shown = frame.loc[~history]
+    clicked = (shown[VALUE_COL] > 0).groupby(shown[IMPRESSION_COL]).agg(["any", "all"])
+    scorable = clicked.index[clicked["any"] & ~clicked["all"]]
+    side = np.full(len(frame), 3, dtype=np.int8)  # 3: in no view
+    side[~history] = np.where(shown[IMPRESSION_COL].isin(scorable).to_numpy(), 2, 3)
+    rows = np.flatnonzero(history)
+    users = frame[USER_COL].to_numpy()[rows]
+    from_end = pd.Series(users).groupby(users).cumcount(ascending=False).to_numpy()
+    count = pd.Series(users).map(pd.Series(users).value_counts()).to_numpy()
+    side[rows] = np.where((from_end == 0) & (count >= 2), 1, 0)
+    test_users = frame.loc[side == 2].drop_duplicates(IMPRESSION_COL)[USER_COL]
+    meta = {
+        "test_impressions": len(scorable),
+        "test_impressions_with_history": int(test_users.isin(users[side[rows] == 0]).sum()),
+        "unscorable_impressions": int(len(clicked) - len(scorable)),
+    }
+    return _by_side(data, side, meta=meta)
 
 
 def cold_start_items(

@@ -16,6 +16,7 @@ import contextlib
 import math
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 import torch
 
@@ -88,6 +89,42 @@ class Popularity(Recommender):
     def _set_state(self, state: dict[str, torch.Tensor]) -> None:
         if state:
             raise ValueError(f"Popularity has no weights, but the file holds {sorted(state)}")
+
+
+class Freshness(Recommender):
+    """score(u, i) = the item's time (`time_col`, Unix seconds) in days after the newest item's
+    (≤ 0): newest first, the same for every user. Inside one news impression, whose candidates are all shown at the
+    same moment, this is exactly "least time since publication first" — the recency baseline
+    of news recommendation (notebook 06). Items without a time rank last. ValueError when the
+    items have no `time_col` (MIND's news.tsv records none)."""
+
+    name = "freshness"
+
+    def __init__(self, time_col: str = "publish_time") -> None:
+        if not isinstance(time_col, str) or not time_col:
+            raise ValueError(f"Freshness time_col must be a column name, got {time_col!r}")
+        self.time_col = time_col
+
+    def _fit(self, train: RecData, valid: RecData | None) -> None:
+        if self.time_col not in train.items:
+            raise ValueError(
+                f"Freshness: the items of {train.name!r} have no {self.time_col!r} column "
+                f"(columns: {list(train.items.columns)}); pass time_col= the publication time"
+            )
+        days = pd.to_numeric(train.items[self.time_col], errors="coerce").to_numpy(float) / 86400
+        if not np.isfinite(days).any():
+            raise ValueError(f"Freshness: {self.time_col!r} has no numeric value in {train.name!r}")
+        days = days - np.nanmax(days)  # ≤ 0, so float32 scores keep minutes apart
+        self.days_ = np.where(np.isfinite(days), days, np.nanmin(days) - 1.0).astype(np.float64)
+
+    def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(self.days_, (len(user_idx), len(self.days_))).copy()
+
+    def _get_state(self) -> dict[str, torch.Tensor]:
+        return {"days": torch.from_numpy(self.days_.copy())}
+
+    def _set_state(self, state: dict[str, torch.Tensor]) -> None:
+        self.days_ = state["days"].numpy().astype(np.float64)
 
 
 class ItemKNN(Recommender):

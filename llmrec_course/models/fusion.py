@@ -56,3 +56,11 @@ def choose_weight(
         raise ValueError("choose_weight: the validation metric is NaN for every weight")
     best = max(finite, key=lambda w: (finite[w], -list(finite).index(w)))
     return best, scores
+
+
+def zscore_rows(scores: np.ndarray) -> np.ndarray:
+    """`zscore` of each row of (B, N) scores over the row (the user's catalogue) → float64."""
+    scores = np.asarray(scores, dtype=np.float64)
+    spread = scores.std(axis=1, keepdims=True)
+    centred = scores - scores.mean(axis=1, keepdims=True)
+    return np.divide(centred, spread, out=np.zeros_like(centred), where=spread > 0)

@@ -79,21 +79,37 @@ class Oracle(Recommender):
     (``train.truth``, a `SimTruth`) and checks that it knows every user and item of the data.
     Every user has a true utility, so there is no popularity fallback, even for users without
     history. Seen items are excluded by the caller (`recommend`, `lrc.evaluate`) as for any
-    model. ValueError for data without a truth; save / load refuse (see the module docstring).
+    model. recency=True (news): add the recency term as of one moment (module docstring), the
+    exact ceiling inside impressions. ValueError for data without a truth, or recency=True
+    without a recency term; save / load refuse (see the module docstring).
     """
 
     name = "oracle"
 
-    def __init__(self) -> None:
-        pass
+    def __init__(self, recency: bool = False) -> None:
+        self.recency = bool(recency)
 
     def _fit(self, train: RecData, valid: RecData | None) -> None:
         self.truth_ = _truth_of(train, "Oracle")
         self._item_id_list = [str(i) for i in train.items[ITEM_COL].tolist()]
+        self._fresh = None
+        if self.recency:
+            truth = self.truth_
+            if not truth.recency_weight or truth.item_time is None:
+                raise ValueError(
+                    f"Oracle(recency=True): the truth of {train.name!r} has no recency term "
+                    "(only the bundled news simulator has one)"
+                )
+            position = {str(i): n for n, i in enumerate(truth.item_ids)}
+            times = truth.item_time[[position[i] for i in self._item_id_list]]  # (N,) seconds
+            days = (times - times.max()) / 86400.0  # ≤ 0: float32 keeps minutes apart
+            self._fresh = truth.recency_weight * days / truth.recency_days
 
     def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
         users = [str(u) for u in self.user_ids_[user_idx].tolist()]
         scores = self.truth_.oracle_scores(users, self._item_id_list)  # (B, N)
+        if self._fresh is not None:
+            scores = scores + self._fresh[None, :]
         return np.asarray(scores, dtype=np.float32)
 
     def _get_state(self) -> dict[str, torch.Tensor]:
