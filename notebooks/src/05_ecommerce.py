@@ -642,7 +642,7 @@ example_ranks = {name: table["rank"].astype(int).tolist() for name, table in exa
 #   prompt-based embedding (notebook 01), may read the attributes better.
 # - **Sequence-aware shopper models**: the latest products matter more than old ones
 #   (`lrc.user_profile` with recency decay, notebook 02), or attention over the history
-#   (notebook 06 does this for news).
+#   ([notebook 06](06_news.ipynb) does this for news).
 # - **Blend the strong baseline and the text model** — EASE's scores plus the hybrid's, weight
 #   on validation (`lrc.models.fusion`), the same idea as the re-ranker's blend.
 
@@ -697,8 +697,8 @@ example_ranks = {name: table["rank"].astype(int).tolist() for name, table in exa
 # shop cannot pass), and a paired bootstrap interval. Each question is checked as you go
 # (`grader.check`).
 #
-# **Next:** 06 · News (the next case study, being written), where every article is new and
-# text is the main signal.
+# **Next:** [06 · A news feed](06_news.ipynb), where every article is new and text is the
+# main signal.
 
 # %%
 def row(frame, name):
