@@ -418,3 +418,206 @@ def tfidf_new_product_recall(shop, texts, k: int = 10) -> float:
         return scores
 
     return validation_metric(new_only, cold.test, exclusions(cold.train), f"recall@{k}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignment 06 (the news case study): validation impressions for the freshness blend, and a
+# sparse MIND sample in the official file format — both generated from a seed, so the grader
+# rebuilds exactly what the learner's process was given (never the real MIND files, whose
+# licence forbids copying them).
+
+FRESHNESS_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def freshness_impressions(seed: int = 0, num_impressions: int = 200, same_order: bool = False):
+    """Impressions in which clicks depend on relevance and on freshness: ``{"relevance",
+    "ages", "labels"}``, each a list of (C,) arrays, one per impression (C = 5..20 candidates).
+
+    A reader's hidden match to each candidate drives both a noisy cosine-like relevance score
+    (its level and spread vary by impression, as they do with history length) and the clicks,
+    together with the article's age (hours since publication; an impression shows the last 12
+    hours' to the last week's articles); every impression has 1 or 2 clicks and a non-click.
+    With `same_order` the relevance score is a decreasing function of the age, so every blend
+    weight ranks each impression the same way (and scores the same)."""
+    rng = np.random.default_rng(seed)
+    relevance, ages, labels = [], [], []
+    for _ in range(num_impressions):
+        n = int(rng.integers(5, 21))
+        span = float(rng.choice([12.0, 24.0, 48.0, 96.0, 168.0]))  # hours of news on show
+        age = np.round(rng.uniform(0.0, span, size=n), 1)  # (C,) hours
+        match = rng.normal(size=n)  # (C,) the reader's hidden match
+        if same_order:
+            rel = 0.6 - 0.3 * np.sqrt(age / span) + 0.001 * rng.random()
+        else:
+            level, spread = rng.uniform(0.1, 0.5), rng.uniform(0.02, 0.15)
+            rel = level + spread * (match + rng.normal(scale=0.8, size=n))
+        utility = match - 6.0 * age / span + rng.gumbel(size=n)
+        clicked = np.argsort(-utility, kind="stable")[: int(rng.integers(1, 3))]
+        y = np.zeros(n, dtype=np.int64)
+        y[clicked] = 1
+        relevance.append(np.round(rel, 4))
+        ages.append(age)
+        labels.append(y)
+    return {"relevance": relevance, "ages": ages, "labels": labels}
+
+
+def freshness_auc_by_weight(relevance, ages, labels, grid=FRESHNESS_GRID) -> dict[float, float]:
+    """Assignment 06, q4's truth: for each weight w of `grid`, the mean over impressions of
+    scikit-learn's ROC AUC of f = (1 − w) z(relevance) + w z(−age), z standardising over the
+    impression's candidates (population std; a constant list gives zeros)."""
+    from sklearn.metrics import roc_auc_score
+
+    def z(x):
+        x = np.asarray(x, dtype=np.float64)
+        return (x - x.mean()) / x.std() if x.std() > 0 else np.zeros_like(x)
+
+    out = {}
+    for w in grid:
+        aucs = [
+            roc_auc_score(y, (1 - w) * z(r) + w * z(-np.asarray(a, dtype=np.float64)))
+            for r, a, y in zip(relevance, ages, labels)
+            if 0 < np.sum(y) < len(y)
+        ]
+        out[float(w)] = float(np.mean(aucs))
+    return out
+
+
+_FRESHNESS_TRUTH: dict = {}
+
+
+def freshness_truth(
+    seed: int, num_impressions: int = 200, same_order: bool = False, grid=FRESHNESS_GRID
+) -> dict[float, float]:
+    """`freshness_auc_by_weight` of `freshness_impressions(seed, num_impressions, same_order)`,
+    computed once per process (scikit-learn's AUC takes about a second for 1,000 lists)."""
+    key = (int(seed), int(num_impressions), bool(same_order), tuple(float(w) for w in grid))
+    if key not in _FRESHNESS_TRUTH:
+        imps = freshness_impressions(seed, num_impressions, same_order)
+        _FRESHNESS_TRUTH[key] = freshness_auc_by_weight(
+            imps["relevance"], imps["ages"], imps["labels"], key[3]
+        )
+    return dict(_FRESHNESS_TRUTH[key])
+
+
+_MIND: dict = {}
+_WORDS = (
+    "city council budget storm warning coach trade season record market shares vote election "
+    "recipe holiday travel airport health study school strike museum film star series finale "
+    "police fire court ruling river bridge traffic weather forecast team fans league"
+).split()
+
+
+def _mind_title(rng, awkward: bool) -> str:
+    words = " ".join(rng.choice(_WORDS, size=int(rng.integers(4, 9)))).capitalize()
+    if awkward and rng.random() < 0.3:  # literal double quotes, as MIND's titles have
+        first, rest = words.split(" ", 1)
+        forms = (f'"{first}" {rest}', f'"{first} {rest}', f'{first} 55" {rest}')
+        return forms[int(rng.integers(0, 3))]
+    return words
+
+
+def mind_sample(seed: int = 0, awkward: bool = False) -> str:
+    """A folder holding ``behaviors.tsv`` and ``news.tsv`` in MIND's official format (tab
+    separated, no header, quoting off), written from `seed` once per process: random news and
+    user ids, about 40 % of the referenced news with a row in news.tsv, histories (empty ones,
+    repeats, ones without any news with text; each user's history the same in every row of
+    theirs, as in MIND) and 120 impressions of 2..16 candidates with 1..3 clicks. The first row
+    of each file matters: the first impression is kept, and its only click is the first news
+    of news.tsv. With `awkward`, some titles and abstracts hold literal double quotes (an
+    unclosed one included) and some abstracts and entity lists are empty."""
+    key = (int(seed), bool(awkward))
+    if key in _MIND:
+        return _MIND[key]
+    import atexit
+    import json
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    rng = np.random.default_rng([6, int(seed), int(awkward)])
+    ids = rng.choice(np.arange(10_000, 99_999), size=360, replace=False)
+    pool = np.array([f"N{i}" for i in ids])
+    has_text = rng.random(len(pool)) < 0.4
+    text_ids, other_ids = pool[has_text], pool[~has_text]
+    text = set(text_ids)
+    users = np.array([f"U{i}" for i in rng.choice(np.arange(1, 9_999), size=50, replace=False)])
+    histories = {}
+    for n, user in enumerate(users):
+        kind = n % 5  # 0: empty, 1: no news with text, otherwise mixed (repeats possible)
+        length = int(rng.integers(1, 20))
+        if kind == 0:
+            histories[user] = []
+        elif kind == 1:
+            histories[user] = list(rng.choice(other_ids, size=length))
+        else:
+            histories[user] = list(rng.choice(pool, size=length))
+    histories[users[2]] = [text_ids[1], *histories[users[2]]]  # the first impression's reader
+    rows = []
+    stamp = 1573_560_000 + int(rng.integers(0, 3_600))
+    for n in range(120):
+        user = users[2] if n == 0 else users[int(rng.integers(0, len(users)))]
+        size = int(rng.integers(2, 17))
+        candidates = list(rng.choice(pool, size=size, replace=False))
+        labels = np.zeros(size, dtype=int)
+        labels[rng.choice(size, size=min(size - 1, int(rng.integers(1, 4))), replace=False)] = 1
+        if n == 0:  # its only click with text is news.tsv's first row; one non-click has text
+            others = [c for c in candidates if c not in text]
+            candidates = [text_ids[0], text_ids[2], *others]
+            labels = np.r_[1, 0, rng.random(len(others)) < 0.3].astype(int)
+        stamp += int(rng.integers(1, 900))
+        when = np.datetime64(stamp, "s").astype(object)
+        hour, noon = when.hour % 12 or 12, "AM" if when.hour < 12 else "PM"  # not locale's %p
+        time = f"{when.month}/{when.day}/{when.year} {hour}:{when:%M:%S} {noon}"
+        shown = " ".join(f"{c}-{y}" for c, y in zip(candidates, labels, strict=True))
+        impression = 1 + n * 7 + int(rng.integers(0, 7))
+        rows.append(f"{impression}\t{user}\t{time}\t{' '.join(histories[user])}\t{shown}")
+    news_rows = []
+    order = [text_ids[0], *rng.permutation(text_ids[1:])]
+    for news_id in order:
+        title = _mind_title(rng, awkward)
+        abstract = "" if awkward and rng.random() < 0.2 else _mind_title(rng, awkward) + "."
+        entities = "[]" if awkward and rng.random() < 0.5 else json.dumps(
+            [{"Label": title.split()[-1], "Type": "O", "WikidataId": "Q1", "Confidence": 1.0,
+              "OccurrenceOffsets": [0], "SurfaceForms": [title.split()[-1]]}]
+        )  # fmt: skip
+        category = str(rng.choice(["news", "sports", "finance", "lifestyle"]))
+        news_rows.append(
+            f"{news_id}\t{category}\t{category}{int(rng.integers(1, 5))}\t{title}\t{abstract}\t"
+            f"https://assets.msn.com/labs/mind/A{news_id[1:]}.html\t{entities}\t{entities}"
+        )
+    folder = Path(tempfile.mkdtemp(prefix="llmrec-06-")) / f"mind-{seed}{'-awkward' * awkward}"
+    folder.mkdir()
+    (folder / "behaviors.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (folder / "news.tsv").write_text("\n".join(news_rows) + "\n", encoding="utf-8")
+    atexit.register(shutil.rmtree, folder.parent, True)
+    _MIND[key] = str(folder)
+    return _MIND[key]
+
+
+def mind_file(name: str, seed: int = 0, awkward: bool = False) -> str:
+    """The path of ``behaviors.tsv`` or ``news.tsv`` of `mind_sample(seed, awkward)`."""
+    if name not in ("behaviors.tsv", "news.tsv"):
+        raise ValueError(f"mind_file: name must be 'behaviors.tsv' or 'news.tsv', got {name!r}")
+    return f"{mind_sample(seed, awkward)}/{name}"
+
+
+def mind_subset_counts(folder) -> tuple[int, int]:
+    """Assignment 06, q5's truth, read with the package's MIND readers: (the impressions of
+    ``folder/behaviors.tsv`` left with a clicked and a non-clicked candidate once the candidates
+    without a row in ``folder/news.tsv`` are dropped, how many of those belong to a reader whose
+    history holds a news with a row there)."""
+    from pathlib import Path
+
+    from ..data.mind import read_behaviors, read_news
+    from ..data.schema import IMPRESSION_COL, ITEM_COL, USER_COL, VALUE_COL
+
+    folder = Path(folder)
+    known = set(read_news(folder / "news.tsv")[ITEM_COL])
+    entries, _ = read_behaviors(folder / "behaviors.tsv")
+    entries = entries[entries[ITEM_COL].isin(known)]
+    shown = entries[entries[IMPRESSION_COL].notna()]
+    clicks = (shown[VALUE_COL] > 0).groupby(shown[IMPRESSION_COL]).agg(["any", "all"])
+    kept = clicks.index[clicks["any"] & ~clicks["all"]]
+    reader = shown.drop_duplicates(IMPRESSION_COL).set_index(IMPRESSION_COL)[USER_COL]
+    readers_with_text = set(entries.loc[entries[IMPRESSION_COL].isna(), USER_COL])  # history
+    return len(kept), int(reader.loc[kept].isin(readers_with_text).sum())
