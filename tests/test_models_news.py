@@ -207,7 +207,7 @@ def test_blend_chooses_the_weight_with_the_best_validation_metric(news):
         mixed = np.stack([(1 - w) * zscore(a_table[u]) + w * zscore(b_table[u]) for u in range(6)])
         labels, scores = [], []
         for imp in frame["impression_id"].unique():
-            rows = (frame["impression_id"] == imp).to_numpy()
+            rows = (frame["impression_id"] == imp).to_numpy(dtype=bool)
             labels.append((frame["value"].to_numpy()[rows] > 0).astype(int))
             scores.append(mixed[users[rows], items[rows]])
         expected[w] = metrics.group_auc(labels, scores)

@@ -86,25 +86,15 @@ class Blend(Recommender):
         elif valid is None:
             self.weight_ = 0.5
         else:
-            memo: dict = {}
-
-            def parts(idx):
-                key = tuple(np.asarray(idx).tolist())
-                if key not in memo:
-                    memo[key] = self._parts(np.asarray(idx))
-                return memo[key]
-
-            def metric_of(w):
-                return protocol.validation_metric(
-                    lambda idx: _mix(*parts(idx), w),
-                    valid,
-                    self.seen_,
-                    self.metric,
-                    max_users=self.max_valid_users,
-                    seed=self.seed,
-                )
-
-            self.weight_, self.blend_scores_ = fusion.choose_weight(metric_of)
+            self.weight_, self.blend_scores_ = fusion.choose_on_validation(
+                self._parts,
+                _mix,
+                valid,
+                self.seen_,
+                self.metric,
+                max_users=self.max_valid_users,
+                seed=self.seed,
+            )
 
     def _parts(self, user_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return (

@@ -50,7 +50,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .. import forward, protocol
+from .. import forward
 from ..data.negatives import sample_negatives
 from ..data.schema import PROFILE_COL, TITLE_COL, RecData
 from ..finetune import FINETUNE_MODES, prepare_encoder
@@ -416,27 +416,16 @@ class CrossEncoderRanker(Recommender):
         if valid is None:
             self.blend_weight_ = 0.5
             return
-        memo: dict = {}
-
-        def parts(idx):
-            key = tuple(np.asarray(idx).tolist())
-            if key not in memo:
-                memo[key] = self._candidate_scores(np.asarray(idx))
-            return memo[key]
-
         config = self.config
-
-        def metric_of(weight):
-            return protocol.validation_metric(
-                lambda idx: self._assemble(*parts(idx), weight),
-                valid,
-                self.seen_,
-                config.metric,
-                max_users=config.max_valid_users,
-                seed=config.seed,
-            )
-
-        self.blend_weight_, self.blend_scores_ = fusion.choose_weight(metric_of)
+        self.blend_weight_, self.blend_scores_ = fusion.choose_on_validation(
+            self._candidate_scores,
+            self._assemble,
+            valid,
+            self.seen_,
+            config.metric,
+            max_users=config.max_valid_users,
+            seed=config.seed,
+        )
 
     # ---------------------------------------------------------------- save / load
     def _get_state(self) -> dict[str, torch.Tensor]:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["BLEND_GRID", "blend", "choose_weight", "zscore"]
+__all__ = ["BLEND_GRID", "blend", "choose_on_validation", "choose_weight", "zscore", "zscore_rows"]
 
 BLEND_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 
@@ -64,3 +64,35 @@ def zscore_rows(scores: np.ndarray) -> np.ndarray:
     spread = scores.std(axis=1, keepdims=True)
     centred = scores - scores.mean(axis=1, keepdims=True)
     return np.divide(centred, spread, out=np.zeros_like(centred), where=spread > 0)
+
+
+def choose_on_validation(
+    parts_of: Callable,
+    mix: Callable,
+    valid,
+    seen,
+    metric: str,
+    max_users: int | None = None,
+    seed: int = 0,
+    grid: Sequence[float] = BLEND_GRID,
+) -> tuple[float, dict[float, float]]:
+    """`choose_weight` with the evaluation protocol's validation metric (`lrc.protocol`) of the
+    blended scores `mix(*parts_of(user_idx), w)`; each chunk of users' parts (the two models'
+    scores) is computed once and reused for every weight → (w, {w: metric})."""
+    from .. import protocol
+
+    memo: dict = {}
+
+    def parts(idx):
+        key = tuple(np.asarray(idx).tolist())
+        if key not in memo:
+            memo[key] = parts_of(np.asarray(idx))
+        return memo[key]
+
+    def metric_of(weight):
+        return protocol.validation_metric(
+            lambda idx: mix(*parts(idx), weight), valid, seen, metric, max_users=max_users,
+            seed=seed,
+        )  # fmt: skip
+
+    return choose_weight(metric_of, grid)
