@@ -655,8 +655,7 @@ for imp in sorted(picked_imps.tolist()):
 # MIND's MRR and nDCG, candidate-aware attention pooling, a freshness blend chosen on
 # validation, and the evaluation subset rule of a sparse MIND sample.
 #
-# **Next:** 07 · Music (the next case study, being written): play counts, popularity bias and
-# "more like this".
+# **Next:** [07 · Music](07_music.ipynb): play counts, popularity bias and "more like this".
 
 # %%
 def row(frame, name):
