@@ -16,7 +16,10 @@ sample: test on the impressions with a clicked and a non-clicked article with te
 impressions → `impression_split` (news); no timestamps → `random_split` (Last.fm play counts);
 otherwise `leave_last_out` (next new item per user). News is tuned and compared on group AUC
 over impressions (where the validation split has impressions), and gains three rows: freshness
-(a baseline), and trained mean-pooled and attention-pooled readers (`HistoryAttention`).
+(a baseline), and trained mean-pooled and attention-pooled readers (`HistoryAttention`). Data
+with a follow graph (bundled-social, Last.fm's friends) gains the graph baseline `SocialGraph`
+and two blends of a text model with it (`Blend`, weight on validation): "hybrid-llm + graph",
+"zero-shot-llm + graph".
 """
 
 from __future__ import annotations
@@ -38,12 +41,14 @@ from llmrec_course.evaluate import compare, to_markdown  # noqa: E402
 from llmrec_course.models import (  # noqa: E402
     EASE,
     AttributeCeiling,
+    Blend,
     CrossEncoderRanker,
     Freshness,
     HistoryAttention,
     ItemKNN,
     MatrixFactorization,
     Popularity,
+    SocialGraph,
     TfidfContent,
     TwoTower,
     ZeroShotContent,
@@ -103,6 +108,7 @@ def build_models(
     metric: str = "ndcg@10",
     news: bool = False,
     has_time: bool = False,
+    social: bool = False,
 ):
     config = TrainConfig(
         metric=metric,
@@ -188,6 +194,15 @@ def build_models(
     return {
         "popularity": Popularity(),
         **({"freshness": Freshness()} if has_time else {}),
+        **(
+            {
+                "social-graph": [
+                    SocialGraph(author_weight=a, norm=n) for a in (1.0, 3.0) for n in (0.0, 1.0)
+                ]
+            }
+            if social
+            else {}
+        ),
         # tuned on validation, each from the same number of configurations (TUNING_BUDGET)
         "itemknn": [ItemKNN(k_neighbors=k, shrink=s) for k in (50, 200) for s in (10.0, 100.0)],
         "ease": [
@@ -222,7 +237,8 @@ def build_models(
 
 
 TUNING_BUDGET = 4  # configurations each tuned model tries on validation (the same for all)
-BASELINES = ("popularity", "freshness", "itemknn", "ease", "mf-bpr", "tfidf")  # not LLM-based
+BASELINES = ("popularity", "freshness", "social-graph", "itemknn", "ease", "mf-bpr", "tfidf")
+GRAPH_BLENDS = {"hybrid-llm + graph": "hybrid-llm", "zero-shot-llm + graph": "zero-shot-llm"}
 ORACLE = "oracle (hidden truth)"
 
 
@@ -380,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     metric = validation_metric_for(split)
     news = metric == "group_auc" or data.domain == "news"
     has_time = "publish_time" in data.items
-    models = build_models(args, encoder, has_user_text, metric, news, has_time)
+    social = data.follows is not None
+    models = build_models(args, encoder, has_user_text, metric, news, has_time, social)
     if args.models:
         wanted = args.models.split(",")
         unknown = sorted(set(wanted) - set(models))
@@ -391,6 +408,22 @@ def main(argv: list[str] | None = None) -> int:
         models["attributes (hidden)"] = [AttributeCeiling(w) for w in (0.05, 0.1, 0.2, 0.4)]
         models[ORACLE] = lrc.models.Oracle(recency=news and has_time)
     models, notes = fit_all(models, split, args)
+    for label, text_model in GRAPH_BLENDS.items():  # text + follow graph, weight on validation
+        if social and text_model in models and "social-graph" in models:
+            blend = Blend(
+                models[text_model],
+                models["social-graph"],
+                metric=metric,
+                max_valid_users=args.max_valid_users,
+                seed=args.seed,
+            ).fit(split.train, split.valid)
+            models = {**models, label: blend}
+            notes.append(f"{label}: graph weight {blend.weight_:g} chosen on validation {metric}")
+    ceilings = [k for k in ("attributes (hidden)", ORACLE) if k in models]  # last rows
+    models = {
+        **{k: v for k, v in models.items() if k not in ceilings},
+        **{k: models[k] for k in ceilings},
+    }
     reference = strongest_baseline(models, split, args)
     frame = compare(
         models,

@@ -70,6 +70,7 @@ def test_data_list_and_stats(capsys):
         "bundled-ecommerce",
         "bundled-news",
         "bundled-music",
+        "bundled-social",
         "mind-small",
         "lastfm-2k",
         "amazon-gift-cards",

@@ -56,7 +56,7 @@ def test_fixtures_match_their_generator(tmp_path):
     spec.loader.exec_module(module)
     module.main(tmp_path)
     written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
-    assert len(written) == 17
+    assert len(written) == 18
     for rel in written:
         assert (FIXTURES / rel).read_bytes() == (tmp_path / rel).read_bytes(), rel
 
@@ -264,6 +264,9 @@ def test_lastfm_tags_encodings_and_play_counts():
         "",
     ]
     assert data.meta["tag_assignments"] == 7 and data.meta["tag_assignments_unknown_artist"] == 1
+    # user_friends.dat: both directions kept; user 7 has no plays, its two rows are dropped
+    assert data.follows.values.tolist() == [["2", "3"], ["2", "5"], ["3", "2"], ["5", "2"]]
+    assert (data.meta["friend_rows"], data.meta["friend_rows_unknown_user"]) == (6, 2)
 
 
 def test_movielens_quoted_titles_genres_tags():
@@ -761,13 +764,14 @@ def test_catalog_lists_and_loads_fixtures(tmp_path):
     table = catalog.list_datasets(FIXTURES).set_index("name")
     assert list(table.columns) == ["domain", "source", "available", "where", "description"]
     available = {
-        "bundled-ecommerce", "bundled-news", "bundled-music", "amazon-gift-cards",
+        "bundled-ecommerce", "bundled-news", "bundled-music", "bundled-social",
+        "amazon-gift-cards",
         "amazon-magazines", "amazon-digital-music", "mind-small", "lastfm-2k", "movielens-small",
     }  # fmt: skip
     assert set(table.index[table["available"]]) == available
     assert table.loc["mind-small-dev", "where"] == str(FIXTURES / "mind" / "MINDsmall_dev")
     assert table.loc["lastfm-2k", "domain"] == "music"
-    assert not catalog.list_datasets(tmp_path)["available"].iloc[3:].any()
+    assert not catalog.list_datasets(tmp_path)["available"].iloc[4:].any()
     assert catalog.load("lastfm-2k", data_dir=FIXTURES).num_items == 4
     facts = catalog.stats("movielens-small", data_dir=FIXTURES)
     assert (facts["name"], facts["domain"], facts["num_interactions"], facts["num_items"]) == (

@@ -175,6 +175,11 @@ def test_lastfm(lastfm):
     assert (values.min(), values.max()) == (1.0, 352698.0)
     assert data.interactions["timestamp"].isna().all()
     assert int(data.items["title"].str.contains('"', regex=False).sum()) == 16
+    # user_friends.dat: 25,434 rows = 12,717 friendships listed both ways, all 1,892 users
+    assert len(data.follows) == 25434 and data.meta["friend_rows_unknown_user"] == 0
+    friends = data.follow_matrix()
+    assert (friends != friends.T).nnz == 0 and friends.sum() == 25434
+    assert int((friends.sum(axis=1) > 0).sum()) == 1892
 
 
 def test_movielens(movielens):

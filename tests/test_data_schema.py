@@ -321,3 +321,50 @@ def test_sample_keeps_chosen_users_whole(data: RecData) -> None:
     seen = {tuple(data.sample(2, seed=s).users[USER_COL]) for s in range(20)}
     assert len(seen) > 1  # the seed matters
     assert data.sample(10).num_users == 4
+
+
+# ------------------------------------------------------------------ the follow graph (social data)
+def _follows() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"user_id": ["u1", "u1", "u2", "u4", "u3"], "followee_id": ["u2", "u3", "u1", "u1", "u1"]}
+    )
+
+
+def test_follows_validated_kept_by_splits_and_filtered_by_subsets() -> None:
+    data = from_frames(_items(), _interactions(), _users(), follows=_follows())
+    matrix = data.follow_matrix().toarray()
+    expected = np.zeros((4, 4))
+    for a, b in zip(_follows()["user_id"], _follows()["followee_id"], strict=True):
+        expected[int(a[1]) - 1, int(b[1]) - 1] = 1  # users u1..u4 are rows 0..3
+    np.testing.assert_array_equal(matrix, expected)
+    view = data.with_interactions(data.interactions.iloc[:3])
+    assert view.follows is data.follows  # splits share the graph
+    core = data.kcore(1)  # u4 has no interactions: its edge goes with it
+    assert core.follows.values.tolist() == [["u1", "u2"], ["u1", "u3"], ["u2", "u1"], ["u3", "u1"]]
+    assert core.follow_matrix().shape == (3, 3)
+    small = data.sample(2, seed=3)
+    kept = set(small.users[USER_COL])
+    assert all(a in kept and b in kept for a, b in small.follows.values.tolist())
+    with pytest.raises(ValueError, match="no follow graph"):
+        from_frames(_items(), _interactions(), _users()).follow_matrix()
+
+
+@pytest.mark.parametrize(
+    ("edges", "match"),
+    [
+        ({"user_id": ["u1"], "friend": ["u2"]}, r"follows is missing columns \['followee_id'\]"),
+        (
+            {"user_id": ["u1", "u9"], "followee_id": ["u2", "u1"]},
+            r"follows\.user_id .*'u9' \(row 1\)",
+        ),
+        ({"user_id": ["u1"], "followee_id": ["zz"]}, r"follows\.followee_id .*'zz'"),
+        (
+            {"user_id": ["u1", "u2"], "followee_id": ["u2", "u2"]},
+            r"self-loops, e\.g\. 'u2' \(row 1\)",
+        ),
+        ({"user_id": ["u1", "u1"], "followee_id": ["u2", "u2"]}, r"duplicate edges, e\.g\. row 1"),
+    ],
+)
+def test_follows_errors_name_the_row(edges, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        from_frames(_items(), _interactions(), _users(), follows=pd.DataFrame(edges))

@@ -20,6 +20,7 @@ from .negatives import sample_negatives
 from .schema import (
     CATEGORY_COL,
     DOMAINS,
+    FOLLOWEE_COL,
     IMPRESSION_COL,
     ITEM_COL,
     PROFILE_COL,
@@ -43,6 +44,7 @@ from .splits import (
 __all__ = [
     "CATEGORY_COL",
     "DOMAINS",
+    "FOLLOWEE_COL",
     "IMPRESSION_COL",
     "ITEM_COL",
     "PROFILE_COL",

@@ -1,4 +1,4 @@
-"""Offline datasets generated at run time: ``load_bundled("ecommerce" | "news" | "music")``.
+"""Offline datasets generated at run time: ``load_bundled("ecommerce" | "news" | "music" | "social")``.
 
 No files, no downloads: products, articles and tracks are written from vocabularies in the
 package (`_vocab_*.py`), every user gets a persona text (``users.profile``) written from the
@@ -28,9 +28,19 @@ How each domain turns utilities into rows (all share user_id, item_id, timestamp
   tracks) and picks 3 + Poisson(4) tracks ∝ exp(s). One row per (session, track):
   value = plays = 1 + Poisson(exp(0.6·z_s − 0.3)), ``session_id`` (int64), tracks recur
   across sessions.
+- social (α = 1, β = 1, δ = 1.5 for a followed author; a feed of posts, notebook 08): every
+  user is a potential author, posting ∝ a Zipf share (a few prolific accounts, many silent);
+  a post's subtopic and format come from its author's own tastes (80 %) or at random, its
+  text (``title``) and ``hashtags`` from the vocabulary, its time uniform over 30 days from
+  2024-06-01. Each user follows 3 + Poisson(8) authors, picked ∝ exp(3 · cos(w_u, w_v) +
+  0.7 · log(1 + posts_v)) (homophily and prolific accounts): ``RecData.follows``. Each user
+  likes n_u ~ LogNormal(log 14, 0.6) posts (4–100, never their own) ∝ exp(s), s including
+  δ · [u follows the author]; a like comes Exp(12 h) after the post. Value 1 (a like).
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -38,8 +48,10 @@ import pandas as pd
 from . import _vocab_ecommerce as shop
 from . import _vocab_music as music
 from . import _vocab_news as news
+from . import _vocab_social as social
 from .schema import (
     CATEGORY_COL,
+    FOLLOWEE_COL,
     IMPRESSION_COL,
     ITEM_COL,
     PROFILE_COL,
@@ -69,6 +81,7 @@ SIZES: dict[str, dict[str, tuple[int, int]]] = {
     "ecommerce": {"small": (1200, 600), "medium": (4000, 2400)},
     "news": {"small": (2000, 600), "medium": (6000, 2400)},
     "music": {"small": (1200, 600), "medium": (4000, 2400)},
+    "social": {"small": (2000, 600), "medium": (6000, 2400)},
 }
 CHUNK = 512  # users scored at once (bounds memory at medium size)
 ECOMMERCE_ALPHA, ECOMMERCE_BETA = 1.0, 1.0
@@ -78,12 +91,19 @@ NEWS_DAYS, NEWS_HISTORY_DAYS, NEWS_POOL_DAYS = 42, 35, 4
 NEWS_IMPRESSIONS, NEWS_CLICK_BIAS = 3.0, 3.2  # extra impressions per user (Poisson); click offset
 MUSIC_ALPHA, MUSIC_BETA, MUSIC_FOCUS = 1.0, 1.0, 1.5  # FOCUS: session's genre bonus
 MUSIC_START, MUSIC_SESSIONS = 1_704_067_200, 5.0  # 2024-01-01 UTC; extra sessions (Poisson)
+SOCIAL_ALPHA, SOCIAL_BETA, SOCIAL_DELTA = 1.0, 1.0, 1.5  # δ: bonus for a followed author
+SOCIAL_START, SOCIAL_DAYS = 1_717_200_000, 30  # 2024-06-01 UTC
+SOCIAL_FOLLOWS, SOCIAL_HOMOPHILY, SOCIAL_OWN = (
+    8.0,
+    3.0,
+    0.8,
+)  # extra follows; cos weight; own-taste share
 
 
 def load_bundled(domain: str, size: str = "small", seed: int = 0) -> RecData:
     """Generate a bundled dataset; deterministic for `seed`.
 
-    domain: "ecommerce" | "news" | "music"; size: "small" | "medium" (see `SIZES`).
+    domain: "ecommerce" | "news" | "music" | "social"; size: "small" | "medium" (see `SIZES`).
     Returns a `RecData` whose `truth` is the hidden `SimTruth`.
     """
     if domain not in SIZES:
@@ -92,7 +112,7 @@ def load_bundled(domain: str, size: str = "small", seed: int = 0) -> RecData:
         raise ValueError(f"load_bundled size={size!r}; use one of {sorted(SIZES[domain])}")
     num_items, num_users = SIZES[domain][size]
     rng = np.random.default_rng(seed)
-    build = {"ecommerce": _ecommerce, "news": _news, "music": _music}[domain]
+    build = {"ecommerce": _ecommerce, "news": _news, "music": _music, "social": _social}[domain]
     return build(rng, num_items, num_users, f"bundled-{domain}-{size}-seed{seed}")
 
 
@@ -487,4 +507,107 @@ def _music(rng: np.random.Generator, num_items: int, num_users: int, name: str) 
         text_fields=(TITLE_COL, "artist", "genre", "mood", "instruments", "era", "lyrics_theme"),
         meta={"generator": "llmrec_course.data.bundled", "num_artists": num_artists,
               "value_encoding": "plays of the track in that session (>= 1)"},
+    )  # fmt: skip
+
+
+def _social(rng: np.random.Generator, num_items: int, num_users: int, name: str) -> RecData:
+    subs = [(t, sub) for t in social.TOPICS for sub in social.TOPICS[t]]
+    topics, formats = list(social.TOPICS), list(social.FORMATS)
+    space = FeatureSpace({"topic": topics, "subtopic": [sub for _, sub in subs], "format": formats})
+    # hidden preferences, as news: topics, subtopics nested under them, the preferred format
+    w_topic = dirichlet_rows(rng, num_users, np.full(len(topics), 0.3))
+    w_sub = np.concatenate([
+        w_topic[:, [k]] * dirichlet_rows(rng, num_users, np.full(len(social.TOPICS[t]), 0.8))
+        for k, t in enumerate(topics)
+    ], axis=1)  # fmt: skip
+    w_fmt = dirichlet_rows(rng, num_users, np.full(len(formats), 0.5))
+    blocks = {"topic": w_topic, "subtopic": w_sub, "format": w_fmt}
+    weights = _stack(space, blocks, dirichlet_rows(rng, num_users, 8 * np.array([0.45, 0.35, 0.2])))
+
+    # authors: a Zipf share of the posts; a post follows its author's tastes (SOCIAL_OWN) or not
+    share = 1.0 / (1 + rng.permutation(num_users)) ** 1.0
+    author = np.sort(rng.choice(num_users, num_items, p=share / share.sum()))
+    own = rng.random(num_items) < SOCIAL_OWN
+    cum_sub, cum_fmt = np.cumsum(w_sub[author], axis=1), np.cumsum(w_fmt[author], axis=1)
+    draw = rng.random((num_items, 2))
+    item_sub = np.where(own, np.minimum((cum_sub < draw[:, [0]]).sum(axis=1), len(subs) - 1),
+                        rng.integers(0, len(subs), num_items))  # fmt: skip
+    item_fmt = np.where(own, np.minimum((cum_fmt < draw[:, [1]]).sum(axis=1), len(formats) - 1),
+                        rng.integers(0, len(formats), num_items))  # fmt: skip
+    order = rng.permutation(num_items)  # authors' posts spread over the month
+    author, item_sub, item_fmt = author[order], item_sub[order], item_fmt[order]
+    publish = SOCIAL_START + np.sort(rng.integers(0, SOCIAL_DAYS * DAY, num_items))
+
+    def spec(k: int) -> dict:
+        topic, sub = subs[item_sub[k]]
+        return social.TOPICS[topic][sub]
+
+    texts = _unique_texts(lambda k: social.post(rng, spec(k), formats[item_fmt[k]]), num_items)
+    handles = _unique_texts(
+        lambda u: social.display_name(rng, topics[int(np.argmax(w_topic[u]))]), num_users
+    )
+    user_ids = _ids("U", num_users)
+    item_ids = _ids("S", num_items)
+    items = pd.DataFrame({
+        ITEM_COL: item_ids, TITLE_COL: texts,
+        "hashtags": [social.hashtags(rng, spec(k)) for k in range(num_items)],
+        CATEGORY_COL: [subs[j][0] for j in item_sub], "subtopic": [subs[j][1] for j in item_sub],
+        "format": [formats[f] for f in item_fmt], "author_id": np.array(user_ids)[author],
+        "author": np.array(handles)[author], "publish_time": publish.astype(np.int64),
+    })  # fmt: skip
+    attrs = space.encode([
+        {"topic": [topics.index(subs[j][0])], "subtopic": [j], "format": [f]}
+        for j, f in zip(item_sub, item_fmt, strict=True)
+    ])  # fmt: skip
+    profiles = []
+    for u in range(num_users):
+        top = np.argsort(-w_sub[u])[:2]
+        liked = [top[0]] + ([top[1]] if w_sub[u, top[1]] > 0.15 else [])
+        interests = [
+            shop._pick(rng, social.TOPICS[subs[j][0]][subs[j][1]]["interest"]) for j in liked
+        ]
+        profiles.append(social.persona(rng, interests, formats[int(np.argmax(w_fmt[u]))]))
+    users = pd.DataFrame({USER_COL: user_ids, "name": handles, PROFILE_COL: profiles})
+
+    # follows: homophily (cosine of hidden tastes) and prolific accounts; never oneself
+    posts_by = np.bincount(author, minlength=num_users)
+    unit = weights / np.linalg.norm(weights, axis=1, keepdims=True)
+    pull = SOCIAL_HOMOPHILY * (unit @ unit.T) + 0.7 * np.log1p(posts_by)[None, :]
+    pull = np.where((posts_by[None, :] > 0) & ~np.eye(num_users, dtype=bool), pull, -np.inf)
+    picks = gumbel_top_k(rng, pull, 3 + rng.poisson(SOCIAL_FOLLOWS, num_users))
+    follows = np.zeros((num_users, num_users), dtype=bool)
+    for u, row in enumerate(picks):
+        follows[u, row] = True
+    log_q = rng.normal(0.0, 1.0, num_items)
+    truth = dataclasses.replace(
+        _truth(user_ids, item_ids, space, weights, attrs, log_q, alpha=SOCIAL_ALPHA,
+               beta=SOCIAL_BETA),
+        follow_weight=SOCIAL_DELTA, follows=follows, item_author=author.astype(np.int64),
+    )  # fmt: skip
+
+    # likes: Plackett–Luce over every post but one's own, shortly after the post appeared
+    counts = np.clip(rng.lognormal(np.log(14), 0.6, num_users).round(), 4, 100).astype(int)
+    chosen: list[np.ndarray] = []
+    for start in range(0, num_users, CHUNK):
+        block = np.arange(start, min(start + CHUNK, num_users))
+        scores = truth.oracle_scores(truth.user_ids[start : start + len(block)])
+        scores = np.where(author[None, :] == block[:, None], -np.inf, scores)
+        chosen += gumbel_top_k(rng, scores, counts[block])
+    like_u = np.repeat(np.arange(num_users), [len(c) for c in chosen])
+    like_i = np.concatenate(chosen)
+    end = SOCIAL_START + (SOCIAL_DAYS + 2) * DAY
+    like_t = np.minimum(publish[like_i] + rng.exponential(0.5 * DAY, len(like_i)), end)
+    frame = pd.DataFrame({
+        USER_COL: np.array(user_ids)[like_u], ITEM_COL: np.array(item_ids)[like_i],
+        TIME_COL: like_t.astype(np.int64), VALUE_COL: np.ones(len(like_i)),
+    }).sort_values([TIME_COL, USER_COL], kind="stable")  # fmt: skip
+    rows, cols = np.nonzero(follows)
+    edges = pd.DataFrame(
+        {USER_COL: np.array(user_ids)[rows], FOLLOWEE_COL: np.array(user_ids)[cols]}
+    )
+    return from_frames(
+        items, frame, users, name=name, domain="social", truth=truth, follows=edges,
+        text_fields=(TITLE_COL, "hashtags"),
+        meta={"generator": "llmrec_course.data.bundled", "value_encoding": "1.0 = a like",
+              "follows": int(follows.sum()), "authors": int((posts_by > 0).sum())},
     )  # fmt: skip

@@ -63,6 +63,13 @@ DATASETS: dict[str, Dataset] = {
             {"domain": "music"},
         ),
         Dataset(
+            "bundled-social",
+            "social",
+            "Simulated social feed: posts, a follow graph and likes",
+            load_bundled,
+            {"domain": "social"},
+        ),
+        Dataset(
             "amazon-gift-cards",
             "ecommerce",
             "Amazon 2018 Gift_Cards 5-core: ratings + reviews",
@@ -105,7 +112,7 @@ DATASETS: dict[str, Dataset] = {
         Dataset(
             "lastfm-2k",
             "music",
-            "HetRec 2011 Last.fm 2K: artist play counts + tags",
+            "HetRec 2011 Last.fm 2K: artist play counts + tags + friend graph",
             load_lastfm,
             {},
             LASTFM_2K,

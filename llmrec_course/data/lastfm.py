@@ -3,7 +3,8 @@
 Files (tab-separated, one header line; CRLF except artists.dat, which uses LF):
 ``artists.dat`` (id, name, url, pictureURL; UTF-8), ``tags.dat`` (tagID, tagValue;
 **latin-1**), ``user_artists.dat`` (userID, artistID, weight = play count),
-``user_taggedartists.dat`` (userID, artistID, tagID, day, month, year). Read with quoting off:
+``user_taggedartists.dat`` (userID, artistID, tagID, day, month, year), ``user_friends.dat``
+(userID, friendID: 25,434 rows, each friendship listed both ways). Read with quoting off:
 16 artist names hold literal double quotes (``"Weird Al" Yankovic``).
 
 - items: every artist of artists.dat, in file order; ``title`` = the name; ``tags`` = its
@@ -17,6 +18,8 @@ Files (tab-separated, one header line; CRLF except artists.dat, which uses LF):
   the user's ``num_tags`` most-used tags (empty for users who tagged nothing). Tag assignments
   imply listening, so this profile can hint at held-out artists' genres; use
   ``user_text(source="history")`` on a training split for leakage-free text.
+- follows: user_friends.dat as directed edges (``RecData.follows``; a friendship is two rows),
+  for the social-feed case study; rows naming a user without plays are dropped and counted.
 
 Tag assignments on artist ids missing from artists.dat (390 in the official files) are ignored
 and counted in ``meta``. Taught in the music case study.
@@ -32,6 +35,7 @@ import pandas as pd
 from .download import Source, ensure, read_rows
 from .schema import (
     CATEGORY_COL,
+    FOLLOWEE_COL,
     ITEM_COL,
     PROFILE_COL,
     TIME_COL,
@@ -46,7 +50,7 @@ TEXT_FIELDS = (TITLE_COL, "tags")
 LASTFM_2K = Source(
     "HetRec 2011 Last.fm 2K",
     "hetrec2011-lastfm-2k",
-    ("artists.dat", "tags.dat", "user_artists.dat", "user_taggedartists.dat"),
+    ("artists.dat", "tags.dat", "user_artists.dat", "user_taggedartists.dat", "user_friends.dat"),
     "https://grouplens.org/datasets/hetrec-2011/",
     archive="https://files.grouplens.org/datasets/hetrec2011/hetrec2011-lastfm-2k.zip",
     sha256={
@@ -54,6 +58,7 @@ LASTFM_2K = Source(
         "tags.dat": "e95175f259be4c0c47644ae23d66131cd6d5767142a1405000e79f5584691d70",
         "user_artists.dat": "001400dc3c7d2667fca6e4ea6dc6acc31a9dd28ad5cd0f74cea988c019934d3b",
         "user_taggedartists.dat": "d31fe938fcfeed6f0059f37a36b156f63674d073fc2553e5cc9dc1595e365bc7",
+        "user_friends.dat": "9a3a8f7fa5f5ec832335e5b58ed69a4cf27c6f6f6afcde62134810eea46445a7",
     },
 )
 
@@ -90,6 +95,9 @@ def load_lastfm(
         ("userID", "artistID", "tagID", "day", "month", "year"),
         header=True,
         types=(int,) * 6,
+    )
+    friends = read_rows(
+        paths["user_friends.dat"], ("userID", "friendID"), header=True, types=(int, int)
     )
     tag_name = {t: name.strip() for t, name in tag_rows}
     artist_ids = [r[0] for r in artists]
@@ -133,6 +141,11 @@ def load_lastfm(
         for u in user_ids
     ]
     users = pd.DataFrame({USER_COL: [str(u) for u in user_ids], PROFILE_COL: profiles})
+    listeners = set(user_ids)
+    edges = [(a, b) for a, b in friends if a in listeners and b in listeners]
+    follows = pd.DataFrame(
+        {USER_COL: [str(a) for a, _ in edges], FOLLOWEE_COL: [str(b) for _, b in edges]}
+    )
     facts = {
         "source": LASTFM_2K.name,
         "tags": len(tag_name),
@@ -140,6 +153,8 @@ def load_lastfm(
         "tag_assignments_unknown_artist": unknown_artist,
         "tag_assignments_unknown_tag": unknown_tag,
         "timestamps": "none: user_artists.dat has no listening time",
+        "friend_rows": len(friends),
+        "friend_rows_unknown_user": len(friends) - len(edges),
     }
     return from_frames(
         items,
@@ -149,4 +164,5 @@ def load_lastfm(
         domain="music",
         text_fields=TEXT_FIELDS,
         meta=facts,
+        follows=follows,
     )

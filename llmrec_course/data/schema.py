@@ -12,6 +12,9 @@ Tables (column names are the constants below, defined once here):
 - ``interactions``: ``user_id``, ``item_id`` (str), ``timestamp`` (int64 Unix seconds, or
   nullable ``Int64`` with <NA> when the source has no time), ``value`` (float64: rating, click
   0/1, play count) and, for news, ``impression_id`` (nullable).
+- ``follows`` (optional, social data): one row per directed edge ``user_id`` -> ``followee_id``
+  (both known users, no self-loops, no duplicates); a friendship is two rows. Splits share it;
+  `kcore` / `sample` keep the edges between surviving users.
 
 Ids are stored with pandas' default string dtype (``Series.astype(str)``: the "str" dtype in
 pandas 3, object in pandas 2); the elements are plain Python ``str``, so ``==`` and ``isin``
@@ -37,6 +40,7 @@ __all__ = [
     "TITLE_COL",
     "CATEGORY_COL",
     "PROFILE_COL",
+    "FOLLOWEE_COL",
     "DOMAINS",
     "RecData",
     "from_frames",
@@ -51,8 +55,9 @@ TITLE_COL = "title"
 CATEGORY_COL = "category"
 PROFILE_COL = "profile"
 DESCRIPTION_COL = "description"
+FOLLOWEE_COL = "followee_id"
 
-DOMAINS = ("ecommerce", "news", "music", "movies", "custom")
+DOMAINS = ("ecommerce", "news", "music", "movies", "social", "custom")
 
 
 def _is_blank(value: object) -> bool:
@@ -91,6 +96,7 @@ class RecData:
     text_fields: tuple[str, ...] = (TITLE_COL, CATEGORY_COL)
     truth: object | None = None
     meta: dict = dataclasses.field(default_factory=dict)
+    follows: pd.DataFrame | None = None  # user_id -> followee_id edges (social data), or None
 
     # ---------------------------------------------------------------- indices and sizes
     @cached_property
@@ -355,7 +361,10 @@ class RecData:
         users = self.users[self.users[USER_COL].isin(frame[USER_COL])].reset_index(drop=True)
         items = self.items[self.items[ITEM_COL].isin(frame[ITEM_COL])].reset_index(drop=True)
         meta = {**self.meta, "kcore": k}
-        return dataclasses.replace(self, items=items, users=users, interactions=frame, meta=meta)
+        return dataclasses.replace(
+            self, items=items, users=users, interactions=frame, meta=meta,
+            follows=self._follows_among(users),
+        )  # fmt: skip
 
     def sample(self, num_users: int, seed: int = 0) -> RecData:
         """Keep `num_users` random users (all of them if fewer) with all their interactions.
@@ -374,8 +383,29 @@ class RecData:
         frame = self.interactions[self.interactions[USER_COL].isin(users[USER_COL])]
         meta = {**self.meta, "sampled_users": num_users, "sample_seed": seed}
         return dataclasses.replace(
-            self, users=users, interactions=frame.reset_index(drop=True), meta=meta
-        )
+            self, users=users, interactions=frame.reset_index(drop=True), meta=meta,
+            follows=self._follows_among(users),
+        )  # fmt: skip
+
+    def _follows_among(self, users: pd.DataFrame) -> pd.DataFrame | None:
+        """The follow edges whose two ends are both in `users` (None when there is no graph)."""
+        if self.follows is None:
+            return None
+        keep = set(users[USER_COL].tolist())
+        mask = self.follows[USER_COL].isin(keep) & self.follows[FOLLOWEE_COL].isin(keep)
+        return self.follows[mask].reset_index(drop=True)
+
+    def follow_matrix(self) -> sp.csr_matrix:
+        """(num_users, num_users) csr, 1 where row user follows column user (user-index order).
+
+        ValueError when the dataset has no follow graph (``follows`` is None).
+        """
+        if self.follows is None:
+            raise ValueError(f"{self.name!r} has no follow graph (RecData.follows is None)")
+        rows = self.user_codes(self.follows[USER_COL])
+        cols = self.user_codes(self.follows[FOLLOWEE_COL])
+        ones = np.ones(len(rows), dtype=np.float32)
+        return sp.csr_matrix((ones, (rows, cols)), shape=(self.num_users, self.num_users))
 
 
 # -------------------------------------------------------------------- helpers
@@ -466,13 +496,15 @@ def from_frames(
     text_fields: Sequence[str] | None = None,
     truth: object | None = None,
     meta: dict | None = None,
+    follows: pd.DataFrame | None = None,
 ) -> RecData:
     """Validate and coerce three tables into a `RecData` (the only way loaders build one).
 
     Required: items[item_id, title], interactions[user_id, item_id]. Filled in when absent:
     items.category = "", interactions.timestamp = <NA> (Int64), interactions.value = 1.0
     (implicit feedback), users = the interactions' users in order of first appearance.
-    `text_fields` defaults to title, category and description (those present).
+    `text_fields` defaults to title, category and description (those present). `follows`
+    (optional) holds directed edges user_id -> followee_id between known users.
     Errors (ValueError) name the table and column, with an example offending id or row.
     """
     if domain not in DOMAINS:
@@ -533,4 +565,38 @@ def from_frames(
         text_fields=tuple(text_fields),
         truth=truth,
         meta=dict(meta or {}),
+        follows=None if follows is None else _check_follows(follows, users),
     )
+
+
+def _check_follows(follows: pd.DataFrame, users: pd.DataFrame) -> pd.DataFrame:
+    """Validated follow edges: ids as str, known users, no self-loops, no duplicate edges."""
+    _require(follows, [USER_COL, FOLLOWEE_COL], "follows")
+    edges = pd.DataFrame(
+        {
+            USER_COL: _ids(follows, USER_COL, "follows"),
+            FOLLOWEE_COL: _ids(follows, FOLLOWEE_COL, "follows"),
+        }
+    )
+    for col in (USER_COL, FOLLOWEE_COL):
+        unknown = ~edges[col].isin(users[USER_COL])
+        if bool(unknown.any()):
+            row = int(np.flatnonzero(unknown.to_numpy())[0])
+            raise ValueError(
+                f"follows.{col} has {int(unknown.sum())} ids not in users, "
+                f"e.g. {edges[col].iloc[row]!r} (row {row})"
+            )
+    loops = edges[USER_COL] == edges[FOLLOWEE_COL]
+    if bool(loops.any()):
+        row = int(np.flatnonzero(loops.to_numpy(dtype=bool))[0])
+        raise ValueError(
+            f"follows has {int(loops.sum())} self-loops, e.g. {edges[USER_COL].iloc[row]!r} (row {row})"
+        )
+    dup = edges.duplicated()
+    if bool(dup.any()):
+        row = int(np.flatnonzero(dup.to_numpy(dtype=bool))[0])
+        raise ValueError(
+            f"follows has {int(dup.sum())} duplicate edges, e.g. row {row}: "
+            f"{edges[USER_COL].iloc[row]!r} -> {edges[FOLLOWEE_COL].iloc[row]!r}"
+        )
+    return edges.reset_index(drop=True)

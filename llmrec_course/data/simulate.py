@@ -12,7 +12,8 @@ The utility of item i for user u at time t is
 
     s(u, i, t) = α · z(w_u · a_i) + β · log q_i + γ · r(i, t) + ε,    ε ~ Gumbel(0, 1)
 
-where z standardises the affinity w_u · a_i over all (user, item) pairs, and the recency term
+where z standardises the affinity w_u · a_i over all (user, item) pairs (the social domain adds
+δ · f(u, author(i)), f = 1 when u follows the item's author), and the recency term
 r(i, t) = -max(t - p_i, 0) / τ_r (news only; p_i = publish time, τ_r in days, and an item not
 yet published at t cannot be chosen). Users pick the items with the largest s — the
 Gumbel-max trick, so a user with n choices samples n items without replacement with
@@ -145,6 +146,9 @@ class SimTruth:
     recency_weight: float = 0.0  # γ
     recency_days: float = 1.0  # τ_r
     item_time: np.ndarray | None = None  # (num_items,) publish time p_i, Unix seconds
+    follow_weight: float = 0.0  # δ (social)
+    follows: np.ndarray | None = None  # (num_users, num_users) bool, row follows column
+    item_author: np.ndarray | None = None  # (num_items,) user index of each item's author
 
     @property
     def num_users(self) -> int:
@@ -173,15 +177,19 @@ class SimTruth:
     ) -> np.ndarray:
         """True expected utility, (num_users, num_items) in the given id order (default: all).
 
-        s = α z(w_u · a_i) + β log q_i  [+ γ r(i, at) when `at` is given and the domain has
-        recency; `at` is a Unix time, scalar or (num_users,); items published after `at` get
-        -inf]. Pass ``data.users.user_id`` / ``data.items.item_id`` to align with a RecData.
+        s = α z(w_u · a_i) + β log q_i  [+ δ f(u, author(i)) in the social domain]  [+ γ r(i, at)
+        when `at` is given and the domain has recency; `at` is a Unix time, scalar or
+        (num_users,); items published after `at` get -inf]. Pass ``data.users.user_id`` /
+        ``data.items.item_id`` to align with a RecData.
         """
         users = self._rows(user_ids, self.user_ids, "user")
         items = self._rows(item_ids, self.item_ids, "item")
         aff = self.user_weights[users] @ self.item_attrs[items].T  # (U, N)
         z = (aff - self.affinity_mean) / self.affinity_std
         scores = self.affinity_weight * z + self.quality_weight * self.item_log_quality[items]
+        if self.follow_weight and self.follows is not None and self.item_author is not None:
+            followed = self.follows[users][:, self.item_author[items]]  # (U, N) bool
+            scores = scores + self.follow_weight * followed
         if at is not None and self.item_time is not None and self.recency_weight:
             at_col = np.broadcast_to(np.asarray(at, dtype=float), (len(users),))[:, None]
             age_days = (at_col - self.item_time[items][None, :]) / DAY  # (U, N)
@@ -205,6 +213,7 @@ class SimTruth:
 
     def __repr__(self) -> str:
         rec = f", γ={self.recency_weight}, τ_r={self.recency_days}d" if self.recency_weight else ""
+        rec += f", δ={self.follow_weight}" if self.follow_weight else ""
         return (
             f"SimTruth(num_users={self.num_users}, num_items={self.num_items}, "
             f"num_features={len(self.feature_names)}, α={self.affinity_weight}, "

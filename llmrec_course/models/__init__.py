@@ -8,7 +8,8 @@ re-ranker's scores with its base's (notebook 04) and `Blend` any two models' (no
 (notebook 02) and `AttributeCeiling` (the hidden attributes, the case studies). LLM models:
 `ZeroShotContent` (frozen encoder, notebook 02), `TwoTower` (fine-tuned towers, and the
 hybrid with item IDs) and `CrossEncoderRanker` (re-ranking), both in notebook 04; `HistoryAttention`
-(candidate-aware attention over a clicked history, notebook 06).
+(candidate-aware attention over a clicked history, notebook 06). `SocialGraph`: what the people
+a user follows wrote and liked (the social feed, notebook 08).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from .content import ZeroShotContent
 from .cross_encoder import CrossEncoderRanker
 from .ease import EASE, select_on_validation
 from .oracle import AttributeCeiling, Oracle
+from .social import SocialGraph
 from .two_tower import TwoTower
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "Oracle",
     "Popularity",
     "Recommender",
+    "SocialGraph",
     "TfidfContent",
     "TwoTower",
     "ZeroShotContent",
