@@ -85,6 +85,28 @@ def test_itemknn_hand_worked(tiny):
     np.testing.assert_allclose(model.score(["u2"])[0], [0, s2, 0, 2 * s2, 0], rtol=1e-6)
 
 
+def test_itemknn_weighted_scores_with_row_values(tmp_path):
+    # u0 played i0 five times and i1 twice; i2 was skipped (value 0: seen, not history)
+    items = pd.DataFrame({"item_id": ["i0", "i1", "i2", "i3"], "title": ["a", "b", "c", "d"]})
+    rows = [("u0", "i0", 5.0), ("u0", "i1", 2.0), ("u0", "i2", 0.0), ("u1", "i0", 1.0),
+            ("u1", "i3", 3.0), ("u2", "i1", 4.0), ("u2", "i3", 1.0), ("u2", "i2", 2.0)]  # fmt: skip
+    data = from_frames(items, pd.DataFrame(rows, columns=["user_id", "item_id", "value"]))
+    plain = ItemKNN(k_neighbors=3, shrink=0.0).fit(data)
+    model = ItemKNN(k_neighbors=3, shrink=0.0, weighted=True).fit(data)
+    np.testing.assert_array_equal(model.similarity_.toarray(), plain.similarity_.toarray())
+    sim = plain.similarity_.toarray()
+    values = {(u, i): v for u, i, v in rows}
+    for u in ("u0", "u1", "u2"):  # Σ_i value(u, i) · S[i, ·] over the rows with value > 0
+        expected = sum(v * sim[int(i[1])] for (w, i), v in values.items() if w == u and v > 0)
+        np.testing.assert_allclose(model.score([u])[0], expected, rtol=1e-6)
+    assert not np.allclose(model.score(["u0"]), plain.score(["u0"]))
+    model.save(tmp_path / "knn")
+    again = Recommender.load(tmp_path / "knn")
+    np.testing.assert_array_equal(again.score(["u0", "u2"]), model.score(["u0", "u2"]))
+    with pytest.raises(ValueError, match="weighted='yes'"):
+        ItemKNN(weighted="yes")
+
+
 @pytest.mark.parametrize("k_neighbors, shrink", [(1000, 0.0), (3, 5.0), (1, 2.0)])
 def test_item_cosine_matches_dense_brute_force(k_neighbors, shrink):
     rng = np.random.default_rng(0)

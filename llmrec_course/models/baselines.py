@@ -134,31 +134,49 @@ class ItemKNN(Recommender):
     i.e. cosine between item columns of R, shrunk towards 0 when few users back it. Each item
     keeps only its `k_neighbors` most similar items (row i of S), and
     score(u, j) = Σ_{i in history(u)} S[i, j]   →   scores = R[u] @ S.
-    Users without history: popularity scores.
+    weighted=True scores with the user's row values instead of 1s (W[u] @ S, W[u, i] = the sum
+    of u's training values for i, e.g. play counts after a log or confidence weighting; the
+    neighbours stay those of the binary R). Users without history: popularity scores.
     """
 
     name = "itemknn"
 
-    def __init__(self, k_neighbors: int = 50, shrink: float = 10.0) -> None:
+    def __init__(self, k_neighbors: int = 50, shrink: float = 10.0, weighted: bool = False) -> None:
+        if not isinstance(weighted, bool):
+            raise ValueError(f"ItemKNN weighted={weighted!r} must be True or False")
         if isinstance(k_neighbors, bool) or not isinstance(k_neighbors, int) or k_neighbors < 1:
             raise ValueError(f"ItemKNN k_neighbors={k_neighbors!r} must be an int >= 1")
         if shrink < 0:
             raise ValueError(f"ItemKNN shrink={shrink!r} must be >= 0")
         self.k_neighbors = k_neighbors
         self.shrink = float(shrink)
+        self.weighted = weighted
 
     def _fit(self, train: RecData, valid: RecData | None) -> None:
         self.similarity_ = item_cosine(self.positives_, self.shrink, self.k_neighbors)
+        if self.weighted:
+            values = train.interaction_matrix(binary=False).tocsr()
+            self.history_ = values.multiply(self.positives_).tocsr()  # values of positive rows
+        else:
+            self.history_ = self.positives_
 
     def _score_users(self, user_idx: np.ndarray) -> np.ndarray:
-        scores = (self.positives_[user_idx] @ self.similarity_).toarray()  # (B, N)
+        scores = (self.history_[user_idx] @ self.similarity_).toarray()  # (B, N)
         return self._popularity_rows(scores.astype(np.float32), ~self.has_history_[user_idx])
 
     def _get_state(self) -> dict[str, torch.Tensor]:
-        return _csr_state("similarity", self.similarity_)
+        state = _csr_state("similarity", self.similarity_)
+        if self.weighted:
+            state.update(_csr_state("history", self.history_))
+        return state
 
     def _set_state(self, state: dict[str, torch.Tensor]) -> None:
         self.similarity_ = _csr_from_state("similarity", state, (self.num_items,) * 2)
+        self.history_ = (
+            _csr_from_state("history", state, (self.num_users, self.num_items))
+            if self.weighted
+            else self.positives_
+        )
 
 
 def item_cosine(matrix: sp.csr_matrix, shrink: float, k_neighbors: int) -> sp.csr_matrix:

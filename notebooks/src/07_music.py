@@ -170,11 +170,11 @@ print(f"top 10 % of artists: {head_play_share:.1%} of the plays; top 10 % of ite
 # Which models read the weights at all? In this package, **zero-shot** does: its listener
 # vector is the weighted mean of their items' vectors, $u = \sum_j w_j e_j / \sum_j w_j$ with
 # $w_j$ the row's `value` (`lrc.models.ZeroShotContent`, below). ItemKNN, EASE, MF and the
-# towers read *binary* positives (value > 0). So the choice is measured on validation by
-# changing the training rows' `value` column (`RecData.with_interactions`) and refitting
-# zero-shot — and, to see the same question for a collaborative model, by scoring ItemKNN's
-# item–item similarities with the weighted history, $s(u, \cdot) = w_u^\top S$, in three lines
-# instead of its binary $x_u^\top S$.
+# towers read *binary* positives (value > 0) by default. So the choice is measured on validation
+# by changing the training rows' `value` column (`RecData.with_interactions`) and refitting
+# zero-shot — and, to see the same question for a collaborative model, ItemKNN with
+# `weighted=True`, which scores its item–item similarities with the weighted history,
+# $s(u, \cdot) = w_u^\top S$, instead of the binary $x_u^\top S$ (the neighbours stay the same).
 
 # %%
 lrc.show_source(ZeroShotContent._history_vectors)
@@ -214,17 +214,13 @@ def zero_shot(user_source="history", decay=None):
     return ZeroShotContent(encoder, user_source=user_source, decay=decay, max_length=settings["max_length"])
 
 
-knn = ItemKNN(k_neighbors=200, shrink=10.0).fit(train)
-seen = train.interaction_matrix()
 feedback_valid = {}
 for name in FEEDBACK:
-    weighted = with_feedback(train, name)
-    w = weighted.interaction_matrix(binary=False).tocsr()  # (U, N): Σ weights of a user's rows
+    weighted = with_feedback(train, name)  # the rows' values become the weights under test
     feedback_valid[name] = {
         "zero-shot": valid_ndcg(zero_shot().fit(weighted)),
-        "itemknn, weighted history": lrc.protocol.validation_metric(
-            lambda users, w=w: (w[users] @ knn.similarity_).toarray(), valid, seen, "ndcg@10",
-            max_users=settings["valid_users"], seed=SEED)}
+        "itemknn, weighted history": valid_ndcg(
+            ItemKNN(k_neighbors=200, shrink=10.0, weighted=True).fit(weighted))}
 feedback_table = pd.DataFrame(feedback_valid).T.rename_axis("weight of a row")
 best_feedback = max(FEEDBACK, key=lambda name: feedback_valid[name]["zero-shot"])
 spread = feedback_table.max() - feedback_table.min()
@@ -874,8 +870,8 @@ example_ranks = {name: table["rank"].astype(int).tolist() for name, table in exa
 # - "More like this" by text finds tracks *described* alike, by co-listening tracks *played*
 #   alike (and popular); the ceilings show how much of the hidden taste the text still loses.
 #
-# **Next:** 08 · A social feed (the next case study, being written): posts, a follow graph,
-# and widening interests without losing relevance.
+# **Next:** [08 · A social feed](08_social_feed.ipynb): posts, a follow graph, and widening
+# interests without losing relevance.
 
 # %%
 def row(frame, name):
