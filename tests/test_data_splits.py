@@ -443,3 +443,17 @@ def test_history_impression_split_on_the_mind_fixture():
     assert meta["unscorable_impressions"] == 1
     with pytest.raises(ValueError, match="no history clicks"):
         history_impression_split(test)
+
+
+def test_history_impression_split_keeps_only_impressions_with_a_click_and_a_skip():
+    """Impression 1 has a click and a skip (kept); 2 is all clicks and 3 all skips (dropped)."""
+    items = pd.DataFrame({"item_id": list("abcdef"), "title": list("ABCDEF")})
+    rows = [("u", "a", 1.0, pd.NA), ("u", "b", 1.0, pd.NA), ("v", "c", 1.0, pd.NA),
+            ("u", "c", 1.0, 1), ("u", "d", 0.0, 1),
+            ("v", "d", 1.0, 2), ("v", "e", 1.0, 2),
+            ("v", "a", 0.0, 3), ("v", "f", 0.0, 3)]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["user_id", "item_id", "value", "impression_id"])
+    frame["impression_id"] = frame["impression_id"].astype("Int64")
+    train, _, test = history_impression_split(from_frames(items, frame, domain="news"))
+    assert test.interactions["impression_id"].tolist() == [1, 1]
+    assert train.meta["test_impressions"] == 1 and train.meta["unscorable_impressions"] == 2
