@@ -870,6 +870,10 @@ example_ranks = {name: table["rank"].astype(int).tolist() for name, table in exa
 # - "More like this" by text finds tracks *described* alike, by co-listening tracks *played*
 #   alike (and popular); the ceilings show how much of the hidden taste the text still loses.
 #
+# **Practise:** [Assignment 07](../exercises/07_music.ipynb) — play-count weights, the head
+# artists' share of the lists, novelty and diversity, "more like this" by text vectors, and
+# recall on new tracks.
+#
 # **Next:** [08 · A social feed](08_social_feed.ipynb): posts, a follow graph, and widening
 # interests without losing relevance.
 
