@@ -30,6 +30,7 @@ from . import (
     models,
     prefix,
     protocol,
+    rerank,
     train,
     viz,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "seed_everything",
     "prefix",
     "protocol",
+    "rerank",
     "to_markdown",
     "top_k",
     "train",
