@@ -242,23 +242,23 @@ def build(source: Source, profile: str = "cpu", data: str = "bundled", seed: int
     import torch
     import transformers
 
-    # the run must write fresh metrics (old ones left in place would pass for them), but a run
-    # that fails must give back the committed ones it found
-    previous = source.metrics.read_bytes() if source.metrics.is_file() else None
-    source.metrics.unlink(missing_ok=True)
-    relative = os.path.relpath(source.metrics, source.notebook.parent)
+    # the run writes its metrics to a file of its own (old ones can never pass for fresh ones),
+    # renamed onto the committed file only after success: a failed, interrupted or killed run
+    # leaves the committed notebook and metrics as they were
+    running = source.metrics.with_name(f".{source.metrics.name}.running")
+    running.unlink(missing_ok=True)
+    relative = os.path.relpath(running, source.notebook.parent)
     start = time.perf_counter()
     try:
         nb = execute(
             source,
             {"PROFILE": profile, "DATA": data, "SEED": seed, "METRICS_PATH": relative},
         )
-        if not source.metrics.is_file():
+        if not running.is_file():
             raise NotebookError(f"{source.name}: ran, but its last cell recorded no metrics")
-    except BaseException:
-        if previous is not None:
-            atomic.write_bytes(source.metrics, previous)
-        raise
+        record = json.loads(running.read_text())
+    finally:
+        running.unlink(missing_ok=True)
     stamp = {
         "source_sha256": source_digest(source),
         "package_sha256": package_digest(),
@@ -275,7 +275,6 @@ def build(source: Source, profile: str = "cpu", data: str = "bundled", seed: int
             "transformers": transformers.__version__,
         },
     }
-    record = json.loads(source.metrics.read_text())
     record["stamp"] = stamp
     nb.metadata[STAMP_KEY] = stamp
     for cell in nb.cells:  # papermill's per-cell timings change on every run: keep the outputs

@@ -322,6 +322,20 @@ def test_a_failed_build_keeps_the_committed_notebook_and_metrics(tmp_path):
     assert sorted(p.name for p in source.metrics.parent.iterdir()) == [source.metrics.name]
 
 
+def test_the_committed_metrics_stay_in_place_while_a_build_runs(tmp_path):
+    """A build killed mid-run (SIGTERM runs no clean-up) must not already have removed the
+    committed metrics: the run records into a file of its own, renamed onto them on success."""
+    folder = _course(tmp_path, {"00_a": "a = 1"})
+    source = nbs.sources(folder)[0]
+    nbs.build(source)
+    committed = source.metrics.read_bytes()
+    check = f"import pathlib\nassert pathlib.Path({str(source.metrics)!r}).read_bytes() == {committed!r}"
+    source.path.write_text(source.path.read_text().replace("a = 1", check))
+    nbs.build(source)  # the cell's assertion ran while the build was under way
+    assert source.metrics.read_bytes() != committed  # replaced by the new run's (a new stamp)
+    assert sorted(p.name for p in source.metrics.parent.iterdir()) == [source.metrics.name]
+
+
 # ---------------------------------------------------------------------------------------------
 # make test-full: the notebooks on the real datasets
 
