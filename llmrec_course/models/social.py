@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from ..data.schema import RecData
+from ..data.schema import USER_COL, RecData
 from .base import Recommender
 
 __all__ = ["SocialGraph"]
@@ -67,7 +67,7 @@ class SocialGraph(Recommender):
         self.follow_ = sp.diags(scale.astype(np.float32)) @ follow  # rows scaled for L
         if self.author_col in train.items:
             authors = train.items[self.author_col].astype(str)
-            known = authors.isin(train.users["user_id"]).to_numpy(dtype=bool)
+            known = authors.isin(train.users[USER_COL]).to_numpy(dtype=bool)
             codes = np.full(len(authors), -1, dtype=np.int64)
             codes[known] = train.user_codes(authors[known])
             self.author_ = codes
