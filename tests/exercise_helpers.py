@@ -12,13 +12,13 @@ from llmrec_course.grading import CheckFailed, load_questions
 from llmrec_course.grading.assignments import tests_dir
 
 
-def judge_in_process(source: str, assignment: str, hidden: bool = True) -> dict[str, float]:
+def judge_env(env: dict, assignment: str, questions=None, hidden: bool = True) -> dict[str, float]:
     """Points per question of `assignment`'s shipped tests (every test with ``hidden=True``, the
-    public ones otherwise) for the learner code `source` (executed in a fresh namespace)."""
-    env: dict = {}
-    exec(textwrap.dedent(source), env)
+    public ones otherwise) for the learner namespace `env`; only `questions` when given."""
     out = {}
     for q in load_questions(tests_dir(assignment, hidden=hidden)):
+        if questions is not None and q.name not in questions:
+            continue
         got = 0.0
         for c in q.cases:
             try:
@@ -30,10 +30,8 @@ def judge_in_process(source: str, assignment: str, hidden: bool = True) -> dict[
     return out
 
 
-def failures_in_process(source: str, assignment: str, question: str) -> list[str]:
-    """The names of `question`'s cases (every test, hidden included) that `source` fails."""
-    env: dict = {}
-    exec(textwrap.dedent(source), env)
+def failures_env(env: dict, assignment: str, question: str) -> list[str]:
+    """The names of `question`'s cases (every test, hidden included) that `env` fails."""
     (q,) = [q for q in load_questions(tests_dir(assignment, hidden=True)) if q.name == question]
     failed = []
     for c in q.cases:
@@ -42,6 +40,30 @@ def failures_in_process(source: str, assignment: str, question: str) -> list[str
         except CheckFailed:
             failed.append(c.name)
     return failed
+
+
+def with_code(env: dict, code: str) -> dict:
+    """A copy of the namespace `env` after running `code` in it (a redefinition: a mistake)."""
+    mine = dict(env)
+    exec(textwrap.dedent(code), mine)
+    return mine
+
+
+def edit(template: str, old: str, new: str) -> str:
+    """`template` (a right answer) with `old` replaced by `new` — `old` must be in it."""
+    assert old in template, old
+    return template.replace(old, new)
+
+
+def judge_in_process(source: str, assignment: str, hidden: bool = True) -> dict[str, float]:
+    """Points per question of `assignment`'s shipped tests (every test with ``hidden=True``, the
+    public ones otherwise) for the learner code `source` (executed in a fresh namespace)."""
+    return judge_env(with_code({}, source), assignment, hidden=hidden)
+
+
+def failures_in_process(source: str, assignment: str, question: str) -> list[str]:
+    """The names of `question`'s cases (every test, hidden included) that `source` fails."""
+    return failures_env(with_code({}, source), assignment, question)
 
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "solutions"

@@ -16,13 +16,12 @@ import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import textwrap
 
 import numpy as np
 import pytest
-from exercise_helpers import judge_in_process, solution_source
+from exercise_helpers import failures_env, judge_env, judge_in_process, solution_source, with_code
 
-from llmrec_course.grading import CheckFailed, load_questions
+from llmrec_course.grading import load_questions
 from llmrec_course.grading.assignments import tests_dir as shipped_tests
 
 FULL = {"q1": 3.0, "q2": 3.0, "q3": 3.0, "q4": 3.0, "q5": 3.0}
@@ -279,23 +278,11 @@ def solution_env() -> dict:
 
 def _judge(env: dict, questions: set[str]) -> dict[str, float]:
     """Points per question in `questions` (every case, hidden ones included) for `env`."""
-    out = {}
-    for q in load_questions(shipped_tests("05", hidden=True)):
-        if q.name in questions:
-            out[q.name] = 0.0
-            for c in q.cases:
-                try:
-                    c.function.call_func(env)
-                    out[q.name] += c.points
-                except CheckFailed:
-                    pass
-    return out
+    return judge_env(env, "05", questions)
 
 
 def _with(env: dict, code: str) -> dict:
-    mine = dict(env)
-    exec(textwrap.dedent(code), mine)
-    return mine
+    return with_code(env, code)
 
 
 def test_the_solution_scores_full_marks_public_and_hidden(solution_env):
@@ -330,14 +317,7 @@ def product_text(items):
 
 def _failures(env: dict, question: str) -> list[str]:
     """The names of `question`'s cases (every test, hidden included) that `env` fails."""
-    (q,) = [q for q in load_questions(shipped_tests("05", hidden=True)) if q.name == question]
-    failed = []
-    for c in q.cases:
-        try:
-            c.function.call_func(env)
-        except CheckFailed:
-            failed.append(c.name)
-    return failed
+    return failures_env(env, "05", question)
 
 
 def test_the_hidden_cases_catch_what_the_public_ones_miss(solution_env):

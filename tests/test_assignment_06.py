@@ -16,13 +16,12 @@ import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import textwrap
 
 import numpy as np
 import pytest
-from exercise_helpers import judge_in_process, solution_source
+from exercise_helpers import failures_env, judge_env, judge_in_process, solution_source, with_code
 
-from llmrec_course.grading import CheckFailed, load_questions
+from llmrec_course.grading import load_questions
 from llmrec_course.grading.assignments import tests_dir as shipped_tests
 
 FULL = {"q1": 3.0, "q2": 3.0, "q3": 3.0, "q4": 3.0, "q5": 3.0}
@@ -374,23 +373,11 @@ def solution_env() -> dict:
 
 def _judge(env: dict, questions: set[str]) -> dict[str, float]:
     """Points per question in `questions` (every case, hidden ones included) for `env`."""
-    out = {}
-    for q in load_questions(shipped_tests("06", hidden=True)):
-        if q.name in questions:
-            out[q.name] = 0.0
-            for c in q.cases:
-                try:
-                    c.function.call_func(env)
-                    out[q.name] += c.points
-                except CheckFailed:
-                    pass
-    return out
+    return judge_env(env, "06", questions)
 
 
 def _with(env: dict, code: str) -> dict:
-    mine = dict(env)
-    exec(textwrap.dedent(code), mine)
-    return mine
+    return with_code(env, code)
 
 
 def test_the_solution_scores_full_marks_public_and_hidden(solution_env):
@@ -425,14 +412,7 @@ def test_each_plausible_mistake_loses_points_on_its_question_only(solution_env, 
 
 def _failures(env: dict, question: str) -> list[str]:
     """The names of `question`'s cases (every test, hidden included) that `env` fails."""
-    (q,) = [q for q in load_questions(shipped_tests("06", hidden=True)) if q.name == question]
-    failed = []
-    for c in q.cases:
-        try:
-            c.function.call_func(env)
-        except CheckFailed:
-            failed.append(c.name)
-    return failed
+    return failures_env(env, "06", question)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")

@@ -682,3 +682,70 @@ def new_track_recall_truth(
             model.score_indices, cold.test, exclusions(cold.train), f"recall@{k}"
         )
     return _NEW_TRACK_RECALL[key]
+
+
+# --------------------------------------------------------------------------- assignment 08
+# Social networks of other simulator seeds than notebook 08's (seed 0), the models q5 fits on
+# them, and q5's truth through the package's split and protocol.
+
+SOCIAL_MODELS = ("social-graph", "tfidf", "popularity", "freshness")
+
+
+def social_data(seed: int = 1, size: str = "small"):
+    """`load_bundled("social", size, seed)` — a fresh RecData (the notebook uses seed 0)."""
+    from ..data import load_bundled
+
+    return load_bundled("social", size=size, seed=int(seed))
+
+
+def social_model(name: str = "social-graph"):
+    """A fresh, unfitted model of `SOCIAL_MODELS`: the follow graph (`SocialGraph`, default
+    settings), TF-IDF over the post text, popularity, or freshness (newest posts first)."""
+    from ..models import Freshness, Popularity, SocialGraph, TfidfContent
+
+    makers = {
+        "social-graph": SocialGraph,
+        "tfidf": TfidfContent,
+        "popularity": Popularity,
+        "freshness": Freshness,
+    }
+    if name not in makers:
+        raise ValueError(f"social_model: name must be one of {SOCIAL_MODELS}, got {name!r}")
+    return makers[name]()
+
+
+_NETWORK_RECALL: dict = {}
+
+
+def network_recall_truth(seed: int = 1, name: str = "social-graph", k: int = 10) -> dict:
+    """Assignment 08, q5's truth: the network of `seed` split by `leave_last_out`,
+    `social_model(name)` fitted on training, every test user ranked by the package's protocol
+    (training and validation likes excluded), recall@k in the slices "the user follows the
+    target's author" and "does not" with their user counts. Once per process."""
+    key = (int(seed), str(name), int(k))
+    if key not in _NETWORK_RECALL:
+        from ..data import leave_last_out
+        from ..protocol import exclusions, rank_users, relevant_items
+
+        data = social_data(seed)
+        train, valid, test = leave_last_out(data)
+        model = social_model(name).fit(train)
+        excluded = exclusions(train, valid)
+        relevant = relevant_items(test, excluded)
+        users = np.array(sorted(relevant), dtype=np.int64)
+        lists = rank_users(model.score_indices, users, relevant, excluded, int(k)).lists
+        follow = data.follow_matrix().tocsr()
+        author = data.user_codes(data.items["author_id"].astype(str))
+        inside, hits = [], []
+        for u, top in zip(users.tolist(), lists):
+            (target,) = relevant[u]  # leave-last-out: one target per user
+            inside.append(follow[u, author[int(target)]] > 0)
+            hits.append(int(target) in set(np.asarray(top).tolist()))
+        inside, hits = np.array(inside), np.array(hits, dtype=float)
+        _NETWORK_RECALL[key] = {
+            "in-network": float(hits[inside].mean()),
+            "out-of-network": float(hits[~inside].mean()),
+            "in-network users": int(inside.sum()),
+            "out-of-network users": int((~inside).sum()),
+        }
+    return dict(_NETWORK_RECALL[key])
