@@ -3,6 +3,7 @@
 LLM_BASED = ("zero-shot", "two-tower", "hybrid", "zero-shot + graph", "hybrid + graph")
 COLLABORATIVE = ("itemknn", "ease", "mf-bpr")
 CEILINGS = ("oracle", "attributes (hidden)")
+MMR_LAMBDAS = (1.0, 0.9, 0.8, 0.7, 0.5, 0.3)
 
 
 def _excludes_zero_above(diff) -> bool:
@@ -97,4 +98,23 @@ def claims(m: dict) -> dict:
             and curve["1.0"]["diversity (LLM vectors)"] > curve["0.0"]["diversity (LLM vectors)"]
         ),
         "the benchmark's default-settings table was read from its file": m["bench_recorded"],
+        "MMR at lambda = 1 is the blend itself": abs(
+            m["mmr_curve"]["1.0"]["ndcg@10"] - ndcg["hybrid + graph"]
+        )
+        < 1e-9,
+        "lowering lambda widens the lists step by step (diversity and topics per list)": all(
+            m["mmr_curve"][str(hi)][col] < m["mmr_curve"][str(lo)][col]
+            for hi, lo in zip(MMR_LAMBDAS, MMR_LAMBDAS[1:])
+            for col in ("diversity (LLM vectors)", "topics per list")
+        ),
+        "MMR's first step is free: some lambda < 1 has a paired interval against 1 that includes 0": (
+            m["mmr_widest_tied"] < 1.0 and m["mmr_minus_plain"][str(m["mmr_widest_tied"])][2] >= 0
+        ),
+        "... and a large one costs: lambda = 0.5 and 0.3 lose, their intervals excluding 0": all(
+            m["mmr_minus_plain"][lam][2] < 0 for lam in ("0.5", "0.3")
+        ),
+        "MMR widens topics without pulling the list into the circle (vs the blend weight at the same diversity)": (
+            m["mmr_curve"][str(m["mmr_widest_tied"])]["out-of-network share"]
+            > 3 * curve[str(m["mmr_matching_w"])]["out-of-network share"]
+        ),
     }

@@ -13,7 +13,8 @@
 #   one table with intervals and paired differences — and to slice it: posts from inside the
 #   circle against posts from beyond it, users who follow few people, posts nobody liked yet;
 # - **widening interests without losing relevance**: how far a feed can move beyond the
-#   circle, and what it costs in accuracy, as a measured trade-off curve.
+#   circle, and what it costs in accuracy, as a measured trade-off curve — with two knobs: the
+#   blend's weight, and a maximal-marginal-relevance re-ranker (`lrc.rerank`) within each list.
 #
 # **Prerequisites:** [02 · Scoring and retrieval](02_scoring_and_retrieval.ipynb) (splits,
 # NDCG@10 with intervals), [04 · Fine-tuning](04_fine_tuning.ipynb) (the two-tower model),
@@ -124,17 +125,19 @@ if HAS_AUTHORS:
     # in-network (here): the post's author is followed by the user who liked it
     rows, cols = likes.nonzero()
     in_network = np.asarray(follow[rows, author_of[cols]]).ravel() > 0  # (likes,)
-    # by chance: the share of all posts whose author the user follows
-    chance = float(np.mean([np.isin(author_of, follow[u].indices).mean() for u in range(data.num_users)]))
+    # by chance: each user's share of all posts whose author they follow, weighted by their likes
+    # (the in-network share if every like had gone to a post drawn at random)
+    per_user_chance = np.array([np.isin(author_of, follow[u].indices).mean() for u in range(data.num_users)])
     network_rule = "the post's author is followed"
 else:  # Last.fm: an artist is "in-network" when a friend plays it
     rows, cols = likes.nonzero()
     friends_play = (follow @ likes).tocsr()  # (U, N): how many friends play each artist
     in_network = np.asarray(friends_play[rows, cols]).ravel() > 0
-    chance = float((friends_play > 0).sum() / (data.num_users * data.num_items))
+    per_user_chance = np.diff((friends_play > 0).tocsr().indptr) / data.num_items  # (U,) artists a friend plays
     posts_per_author = None
     network_rule = "a friend plays the artist"
 in_network_share = float(in_network.mean())
+chance = float((likes_per_user * per_user_chance).sum() / likes_per_user.sum())
 facts = {"users": data.num_users, "posts (Last.fm: artists)": data.num_items,
          "likes (Last.fm: user–artist rows)": data.num_interactions, "follow edges": int(follow.nnz),
          "follows per user (median)": float(np.median(following)),
@@ -142,7 +145,7 @@ facts = {"users": data.num_users, "posts (Last.fm: artists)": data.num_items,
          "users who follow no one": int((following == 0).sum()),
          "likes per user (median)": float(np.median(likes_per_user)),
          f"share of likes in-network ({network_rule})": round(in_network_share, 4),
-         "... the same share by chance (all posts)": round(chance, 4)}
+         "... the same share by chance (random posts)": round(chance, 4)}
 if HAS_AUTHORS:
     facts["authors (users who posted)"] = len(posts_per_author)
     facts["posts by the top 10 % of authors"] = round(
@@ -501,7 +504,7 @@ if simulated:
 #    first — while the validation target, one like earlier, is older. A strongest baseline is
 #    chosen on validation, before the test set is opened, so freshness is not it; the paired
 #    line against freshness says whether the best LLM model is ahead of it anyway. A model that
-#    *also* knew the time (blend freshness in, as notebook 06 does) is section 10's first idea.
+#    *also* knew the time (blend freshness in, as notebook 06 does) is one of section 10's ideas.
 # 4. *The ceilings.* The oracle reads the hidden utility, follow bonus included; `attributes
 #    (hidden)` reads the topics and formats the texts were written from — but neither the graph
 #    nor the time. The LLM + graph blends pass it: the follow graph carries what the attributes
@@ -509,18 +512,19 @@ if simulated:
 #
 # At the benchmark's default settings (`benchmarks/compare_models.py`, which adds the graph
 # row and the text + graph blends wherever the data has a follow graph) the bundled feed has a
-# recorded table; it is read from the file the benchmark wrote, not typed in. (Last.fm has no
-# recorded run with its friend graph yet: with `DATA = "real"` the cell says so.)
+# recorded table; it is read from the latest file the benchmark wrote with the graph's row, not
+# typed in (with `DATA = "real"`, Last.fm's, with its friend graph).
 
 # %%
-BENCH = Path(lrc.__file__).resolve().parent.parent / "benchmarks" / "results" / "compare-2026-12-02"
+RESULTS = Path(lrc.__file__).resolve().parent.parent / "benchmarks" / "results"
 bench_name = "bundled-social" if DATA == "bundled" else "lastfm-2k"
-bench_file = BENCH / f"{bench_name}.md"
-bench_text = bench_file.read_text() if bench_file.is_file() else None
+with_graph = [f for f in sorted(RESULTS.glob(f"compare-*/{bench_name}.md")) if "| social-graph |" in f.read_text()]
+bench_text = with_graph[-1].read_text() if with_graph else None  # the latest run with the graph's row
 if bench_text is None:
-    print(f"no recorded benchmark at {bench_file.name}: no default-settings run with the follow "
-          "graph has been recorded for this data set yet; the live table above is this notebook's own")
+    print(f"no recorded benchmark for {bench_name} with the follow graph: no default-settings run with "
+          "the graph has been recorded for this data set yet; the live table above is this notebook's own")
 else:
+    print(f"recorded in {with_graph[-1].parent.name}/{with_graph[-1].name}:")
     display(Markdown(bench_text.replace("### ", "#### ", 1)))
 
 # %% [markdown]
@@ -682,7 +686,7 @@ print(f"the widest point whose paired interval against the most accurate still i
 # circle that they would have liked, had they seen it, scores as a miss. Whether widening
 # *pays* is an online question (return visits, new follows), answered with an A/B test. The
 # blend weight moves *where* the list comes from; a re-ranker that trades relevance against
-# redundancy *within* each list (MMR, section 10) is the other knob.
+# redundancy *within* each list (MMR, below) is the other knob.
 #
 # **Two meanings of "wider".** Look at the diversity and topic columns: the text's lists are
 # the *narrowest* in topic — a user vector's nearest posts in a text space share their words —
@@ -690,6 +694,76 @@ print(f"the widest point whose paired interval against the most accurate still i
 # everything. So the text widens the list *beyond the circle*, and the graph widens it *across
 # topics*. Neither number alone is "diversity"; a feed chooses which breadth it wants, and
 # measures both.
+#
+# **A second knob: maximal marginal relevance within each list.** The blend weight moves
+# *where* a list comes from; MMR (Carbonell & Goldstein 1998, `lrc.rerank`) changes what goes
+# *into* it. It re-ranks the blend's best candidates one post at a time: the first is the most
+# relevant, each next one maximises
+# $\lambda\,\text{rel}(i) - (1-\lambda)\max_{j \in S}\cos(e_i, e_j)$ over the MiniLM vectors
+# ($S$ the posts already chosen, rel the blend's score rescaled to [0, 1] over the candidates).
+# $\lambda = 1$ is the blend itself; a smaller $\lambda$ pushes out near-repeats of a post already
+# in the list. Same test users, same four measures, the blend's weight fixed at its validated
+# value:
+
+# %%
+lrc.show_source(lrc.rerank.greedy_mmr)
+
+# %%
+LAMBDAS = (1.0, 0.9, 0.8, 0.7, 0.5, 0.3)
+MMR_CANDIDATES = 50  # the blend's top-50 posts per user are re-ranked
+base_scores = np.asarray(models["hybrid + graph"].score_indices(test_users), dtype=np.float64)  # (users, N)
+base_scores[excluded[test_users].toarray() > 0] = -np.inf  # training and validation likes
+targets = [relevant[int(u)] for u in test_users]
+mmr_curve, mmr_users = {}, {}
+for lam in LAMBDAS:
+    top_lists = lrc.rerank.mmr_lists(base_scores, item_vectors, k=10, lam=lam, candidates=MMR_CANDIDATES)
+    mmr_users[lam] = np.asarray(lrc.metrics.per_user_metrics(top_lists, targets, (10,))["ndcg@10"], dtype=float)
+    mmr_curve[lam] = {"ndcg@10": float(np.mean(mmr_users[lam])), **list_profile(top_lists)}
+mmr_table = pd.DataFrame(mmr_curve).T.rename_axis("MMR λ")
+mmr_to_plain = {lam: lrc.protocol.paired_difference(mmr_users[lam], mmr_users[1.0], weights) for lam in LAMBDAS}
+mmr_tied = [lam for lam in LAMBDAS if mmr_to_plain[lam][2] >= 0]  # not distinguishable from λ = 1
+mmr_widest_tied = max(mmr_tied, key=lambda lam: mmr_curve[lam]["diversity (LLM vectors)"])
+print(f"λ = 1 reproduces the blend: NDCG@10 {mmr_curve[1.0]['ndcg@10']:.4f} "
+      f"(the table's hybrid + graph: {results.loc['hybrid + graph', 'ndcg@10']:.4f})")
+print(f"the most diverse λ whose paired interval against λ = 1 still includes 0: λ = {mmr_widest_tied} "
+      f"(diversity {mmr_curve[mmr_widest_tied]['diversity (LLM vectors)']:.3f} against "
+      f"{mmr_curve[1.0]['diversity (LLM vectors)']:.3f}, topics per list {mmr_curve[mmr_widest_tied]['topics per list']:.2f} "
+      f"against {mmr_curve[1.0]['topics per list']:.2f}; NDCG@10 {mmr_to_plain[mmr_widest_tied][0]:+.4f} "
+      f"[{mmr_to_plain[mmr_widest_tied][1]:+.4f}, {mmr_to_plain[mmr_widest_tied][2]:+.4f}])")
+match_w = min(GRAPH_WEIGHTS, key=lambda w: abs(curve[w]["diversity (LLM vectors)"]
+                                              - mmr_curve[mmr_widest_tied]["diversity (LLM vectors)"]))
+print(f"the same diversity by the blend weight instead: w = {match_w} (diversity "
+      f"{curve[match_w]['diversity (LLM vectors)']:.3f}, topics per list {curve[match_w]['topics per list']:.2f}), "
+      f"whose lists are {curve[match_w]['out-of-network share']:.0%} out of network — MMR's at λ = {mmr_widest_tied}: "
+      f"{mmr_curve[mmr_widest_tied]['out-of-network share']:.0%}")
+mmr_table.round(4)
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+for ax, col in zip(axes, ("diversity (LLM vectors)", "out-of-network share")):
+    ax.plot(curve_table[col], curve_table["ndcg@10"], "o-", label="blend weight w (text ↔ graph)")
+    ax.plot(mmr_table[col], mmr_table["ndcg@10"], "s--", label=f"MMR λ (w = {chosen_w} fixed)")
+    for lam, r in mmr_table.iterrows():
+        ax.annotate(f"λ={lam:g}", (r[col], r["ndcg@10"]), fontsize=7, xytext=(3, -9), textcoords="offset points")
+    ax.set(xlabel=col, ylabel="test NDCG@10", title=f"two knobs: accuracy against {col}")
+    ax.legend(fontsize=7)
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# **Reading the two knobs together.** MMR's first steps are nearly free: down to the λ printed
+# above, the paired interval against λ = 1 includes 0 while diversity and topics per list
+# rise; below it the price becomes visible (λ = 0.5 and 0.3 lose NDCG with intervals that
+# exclude 0). The right panel shows how the knobs differ. The blend weight buys topic breadth
+# by filling the list with the circle's posts (the graph's lists are the broad ones, as the
+# first curve showed), so at the same diversity its lists are almost all in-network; MMR gets
+# that breadth while leaving the out-of-network share close to where it was — it removes
+# near-repeats wherever they come from. A feed that wants to widen *across topics* without
+# giving up *beyond the circle* wants the second knob. Two cautions. The diversity column is
+# measured in the very vector space MMR penalises, so its rise is partly by construction; the
+# topics column is the independent check — MMR never reads a post's topic. And as with the first
+# curve, offline NDCG only bounds the cost; whether users value the wider lists is for an
+# online test.
 #
 # ## 9. Error analysis: a few users, in full
 #
@@ -737,10 +811,9 @@ for u, user in zip(chosen_users, user_ids):
 #
 # ## 10. What to try next
 #
-# - **A diversity re-ranker within each list**: maximal marginal relevance (Carbonell &
-#   Goldstein 1998) picks the next post by $\lambda\,\text{rel}(i) - (1-\lambda)\max_{j \in
-#   S}\cos(e_i, e_j)$ over the LLM vectors, and a λ sweep gives a second trade-off curve beside
-#   section 8's (not in the package yet).
+# - **Diversity by topic, not by vector**: section 8's MMR penalises resemblance in the MiniLM
+#   space; a feed that wants *topics* covered can penalise a repeated topic instead (or use a
+#   determinantal point process), and measure the topics column against it.
 # - **Learn the graph into the model**: the follows as user features of the two-tower (the
 #   mean of the followed accounts' vectors), or a graph neural network (LightGCN, PinSage) over
 #   users, posts and follows — instead of a fixed blend.
@@ -781,7 +854,15 @@ for u, user in zip(chosen_users, user_ids):
 #    like, chosen from a feed that showed mostly their circle; a post from beyond it they would
 #    have liked scores as a miss. The curve measures the cost in *logged* accuracy; whether
 #    widening pays is an online question.</details>
-# 6. Why are the slices' intervals wider than the table's?
+# 6. Section 8 finds a blend weight and an MMR λ whose lists are equally diverse. Are they
+#    the same lists?
+#    <details><summary>Answer</summary>No. The blend weight reaches that diversity by pulling
+#    the circle's posts in (the people one follows post about everything), so its lists end up
+#    almost all in-network; MMR reaches it by dropping near-repeats of posts already chosen,
+#    wherever they come from, and keeps most of the out-of-network share. One number of
+#    "diversity" hides which breadth a list has: look at the out-of-network share and the
+#    topics beside it.</details>
+# 7. Why are the slices' intervals wider than the table's?
 #    <details><summary>Answer</summary>Each slice holds only part of the test users (counts in
 #    the slice table), and an interval's width grows as one over the square root of the number of
 #    users.</details>
@@ -795,7 +876,12 @@ for u, user in zip(chosen_users, user_ids):
 #   beats either alone — with EASE + graph in the table so that the graph's gain is not
 #   credited to the LLM, and freshness's test-only strength explained, not hidden.
 # - Widening interests is a trade-off curve, not a free lunch: measure out-of-network share,
-#   diversity and topics beside NDCG, and choose a point on it.
+#   diversity and topics beside NDCG, and choose a point on it — the blend's weight moves where
+#   a list comes from, MMR how much of it repeats itself.
+#
+# **Practise:** [Assignment 08](../exercises/08_social_feed.ipynb) — the circle's lift, the
+# follow graph's two terms, a per-user z-scored text + graph blend, an MMR re-ranker that
+# widens a list, and recall inside and beyond the circle, graded on networks you never see.
 #
 # **Next:** 09 · Serving (being written): from a notebook model to an index that answers in
 # milliseconds.
@@ -847,6 +933,10 @@ lrc.course.record_metrics(
         "curve_widest_minus_best": list(w_diff),
         "curve_best_w": best_w,
         "curve_widest_tied": widest_tied,
+        "mmr_curve": {str(lam): r for lam, r in mmr_curve.items()},
+        "mmr_minus_plain": {str(lam): list(d) for lam, d in mmr_to_plain.items()},
+        "mmr_widest_tied": mmr_widest_tied,
+        "mmr_matching_w": match_w,
         "example_ranks": example_ranks,
         "bench_recorded": bench_text is not None,
     },
