@@ -15,6 +15,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import (
+    ann,
     cache,
     course,
     data,
@@ -35,6 +36,7 @@ from . import (
     viz,
 )
 from . import score as _score_module  # noqa: F401  (the module; `lrc.score` is the function)
+from .ann import VectorIndex
 from .course import show_source
 from .device import autocast, get_device, seed_everything
 from .embed import TextEncoder
@@ -55,9 +57,11 @@ def __getattr__(name: str):
 
 __all__ = [
     "History",
+    "VectorIndex",
     "TextEncoder",
     "TrainConfig",
     "__version__",
+    "ann",
     "autocast",
     "cache",
     "course",
