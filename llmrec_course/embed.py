@@ -28,8 +28,9 @@ from . import forward
 from .cache import EmbeddingCache, WeightsFingerprint, cache_root, tokenizer_fingerprint
 from .device import get_device
 from .forward import POOLINGS, pool
+from .onnx_backend import BACKENDS, OnnxBackend
 
-__all__ = ["POOLINGS", "TextEncoder", "pool"]
+__all__ = ["BACKENDS", "POOLINGS", "TextEncoder", "pool"]
 
 CACHE_VERSION = 2  # bump when a change of code changes the vectors of the same inputs
 
@@ -55,6 +56,10 @@ class TextEncoder:
     Build one with `lrc.load_encoder(...)` or `lrc.make_tiny_encoder(...)`. `model` is a plain
     `transformers` base model (e.g. BertModel, LlamaModel): fine-tuning code may train it
     directly — the embedding cache notices changed weights (see `cache_identity`).
+
+    backend: what computes the hidden states — ``"torch"`` (the default, and the only one for
+    training and GPUs), ``"onnx"`` (exported once to ONNX, run by ONNX Runtime on the CPU) or
+    ``"onnx-int8"`` (the same with int8 weights); see `lrc.onnx_backend` (notebook 09).
     """
 
     def __init__(
@@ -70,12 +75,21 @@ class TextEncoder:
         max_length: int | None = None,
         cache: bool | str | os.PathLike = True,
         token_budget: int | None = None,
+        backend: str = "torch",
     ):
+        if backend not in BACKENDS:
+            raise ValueError(f"backend={backend!r}; choose one of {', '.join(BACKENDS)}")
         if default_pooling not in POOLINGS:
             raise ValueError(
                 f"default_pooling={default_pooling!r}; choose one of {', '.join(POOLINGS)}"
             )
         self.device = get_device(device)
+        if backend != "torch" and self.device.type != "cpu":
+            raise ValueError(
+                f"backend={backend!r} runs on the CPU (ONNX Runtime's CPU provider); on "
+                f"{self.device} use backend='torch'"
+            )
+        self.backend_name = backend
         self.model = model.to(self.device).eval()
         self.tokenizer = tokenizer
         self.name, self.kind, self.identity = name, kind, identity
@@ -88,7 +102,7 @@ class TextEncoder:
         # Padded tokens per batch: big enough to keep the matmuls busy, small enough for the caches.
         self.token_budget = token_budget or (16384 if self.device.type == "cpu" else 65536)
         self.max_padding = 0.1  # close a batch before its padding exceeds this share
-        self.backend = forward.TorchBackend(self.model)
+        self.backend = None  # made on first use by `_backend`
         self._cache_setting = cache
         self._caches: dict[tuple, EmbeddingCache] = {}
         self._weights = WeightsFingerprint(self.model, identity)
@@ -97,7 +111,7 @@ class TextEncoder:
     def __repr__(self) -> str:
         return (
             f"TextEncoder(name={self.name!r}, kind={self.kind!r}, dim={self.dim}, "
-            f"device={self.device}, pooling={self.default_pooling!r})"
+            f"device={self.device}, pooling={self.default_pooling!r}, backend={self.backend_name!r})"
         )
 
     @property
@@ -137,8 +151,20 @@ class TextEncoder:
         }
 
     def _backend(self):
-        if getattr(self.backend, "model", None) is not self.model:  # enc.model was replaced
-            self.backend = forward.TorchBackend(self.model)
+        """The backend for the weights in use, made again when `enc.model` was replaced (or,
+        for ONNX, when its weights changed: the export holds a copy of them)."""
+        current = self.backend
+        if self.backend_name == "torch":
+            if getattr(current, "model", None) is not self.model:
+                self.backend = forward.TorchBackend(self.model)
+            return self.backend
+        key = self._weights.key(self.model)
+        if not (
+            isinstance(current, OnnxBackend)
+            and current.model is self.model
+            and current.weights_key == key
+        ):
+            self.backend = OnnxBackend(self.model, key, quantize=self.backend_name == "onnx-int8")
         return self.backend
 
     def _cache_for(self, pooling: str, normalize: bool, max_length: int) -> EmbeddingCache | None:

@@ -496,13 +496,15 @@ def load_encoder(
     device: str | torch.device = "auto",
     dtype: torch.dtype | None = None,
     cache: bool | str | os.PathLike = True,
+    backend: str = "torch",
 ):
     """Load a text encoder by short name, local folder or hub id → `TextEncoder`.
 
     device: "auto" picks cuda > mps > cpu. dtype: None means fp32 on CPU and `lrc.device.amp_dtype`
     on a GPU (bf16 where the GPU runs it natively, else fp16). cache: True uses
     ``<lrc.cache.cache_root()>/embeddings``; a path uses that folder; False turns it off.
-    Taught in notebook 01.
+    backend: "torch" (default), "onnx" or "onnx-int8" (CPU only; `lrc.onnx_backend`, notebook
+    09). Taught in notebook 01.
     """
     resolved = resolve_model(name_or_path)
     device = get_device(device)
@@ -519,6 +521,7 @@ def load_encoder(
         device=device,
         max_length=_default_max_length(resolved.source, tokenizer, model),
         cache=cache,
+        backend=backend,
     )
 
 
