@@ -98,6 +98,7 @@ settings, device
 # listeners?
 
 # %%
+# NBVAL_CHECK_OUTPUT
 data = lrc.course.load_data(DATA, bundled="music", real="lastfm-2k", size=settings["size"],
                             num_users=settings["num_users"], seed=SEED)
 if settings["num_users"] is not None:  # a sample of listeners: keep the items they played
@@ -177,6 +178,7 @@ print(f"top 10 % of artists: {head_play_share:.1%} of the plays; top 10 % of ite
 # $s(u, \cdot) = w_u^\top S$, instead of the binary $x_u^\top S$ (the neighbours stay the same).
 
 # %%
+# NBVAL_CHECK_OUTPUT
 lrc.show_source(ZeroShotContent._history_vectors)
 
 # %%
