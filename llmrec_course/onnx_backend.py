@@ -17,8 +17,8 @@ new key — an export of the weights in use, in a temporary folder that lives as
 backend. The session runs on the CPU with as many threads as torch uses.
 
 Torch stays the default: training needs its gradients, and on a GPU torch's kernels are the
-fast path. Notebook 09 measures eager vs graph-optimised vs int8 (speed and retrieval quality);
-benchmarks/bench_encode.py records the figures.
+fast path. benchmarks/bench_encode.py measures eager vs graph-optimised vs int8; notebook 09
+(to be written) is to teach them.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ __all__ = ["BACKENDS", "OPSET", "OnnxBackend"]
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
 OPSET = 17
-_INPUTS = ("input_ids", "attention_mask", "position_ids")
 
 
 def _ort():
@@ -124,12 +123,11 @@ class OnnxBackend:
         return _sha256(path) == expected
 
     @staticmethod
-    def _seal(tmp: Path, path: Path, **info) -> None:
-        """Move a finished file into place, then write its manifest (hash last: a file without
-        a matching manifest is never trusted)."""
-        digest = _sha256(tmp)
-        tmp.replace(path)
-        atomic.write_json(path.with_suffix(".json"), {"sha256": digest, **info}, indent=1)
+    def _write_checked(path: Path, write, **info) -> None:
+        """``write(tmp)`` put in place atomically (`lrc.atomic.replace`), then its manifest with
+        the SHA-256 (written last: a file without a matching manifest is never trusted)."""
+        atomic.replace(path, write)
+        atomic.write_json(path.with_suffix(".json"), {"sha256": _sha256(path), **info}, indent=1)
 
     def _export(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,14 +140,14 @@ class OnnxBackend:
         options = {}
         if "dynamo" in inspect.signature(torch.onnx.export).parameters:
             options["dynamo"] = False  # the TorchScript exporter: no onnxscript needed
-        tmp = path.with_name(path.name + ".tmp")
-        try:
+
+        def write(tmp: str) -> None:
             with torch.no_grad(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # tracer warnings about Python control flow
                 torch.onnx.export(
                     wrapper,
                     args,
-                    str(tmp),
+                    tmp,
                     input_names=list(self.input_names),
                     output_names=["hidden"],
                     dynamic_axes=axes,
@@ -157,19 +155,18 @@ class OnnxBackend:
                     do_constant_folding=True,
                     **options,
                 )
-            self._seal(tmp, path, inputs=list(self.input_names), opset=OPSET)
-        finally:
-            tmp.unlink(missing_ok=True)
+
+        self._write_checked(path, write, inputs=list(self.input_names), opset=OPSET)
 
     def _quantized(self, fp32: Path, path: Path) -> None:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        tmp = path.with_name(path.name + ".tmp")
-        try:
-            quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
-            self._seal(tmp, path, quantized="int8 MatMul weights (dynamic)", source=fp32.name)
-        finally:
-            tmp.unlink(missing_ok=True)
+        self._write_checked(
+            path,
+            lambda tmp: quantize_dynamic(str(fp32), tmp, weight_type=QuantType.QInt8),
+            quantized="int8 MatMul weights (dynamic)",
+            source=fp32.name,
+        )
 
     def file(self) -> Path:
         """The verified ONNX file this backend runs, exported (and quantised) if needed."""
