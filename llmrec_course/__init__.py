@@ -33,6 +33,7 @@ from . import (
     prefix,
     protocol,
     rerank,
+    serving,
     train,
     viz,
 )

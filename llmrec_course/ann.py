@@ -194,6 +194,18 @@ class VectorIndex:
             raise RuntimeError("VectorIndex: build(vectors) first")
         return int(_faiss().serialize_index(self.index).size)
 
+    def reconstruct(self) -> np.ndarray:
+        """The vectors as the index stores them → (N, d) float32, rows = item indices: the
+        input itself for "Flat" / IVF-Flat / HNSW, its decoded codes for SQ and PQ specs (what
+        a compressed index's scores are computed from)."""
+        if self.index is None:
+            raise RuntimeError("VectorIndex: build(vectors) first")
+        faiss = _faiss()
+        ivf = _ivf(faiss, self.index)
+        if ivf is not None:
+            ivf.make_direct_map()  # IVF lists are not in item order; the map finds each item
+        return np.ascontiguousarray(self.index.reconstruct_n(0, self.num_items), dtype=np.float32)
+
     def search(self, queries, k: int, *, exclude=None, batch_size: int = 256):
         """The k highest-scoring items per query → (indices (Q, k) int64, scores (Q, k) float32).
 

@@ -651,13 +651,15 @@ def make_tiny_encoder(
     seed: int = 0,
     root: str | os.PathLike | None = None,
     cache: bool | str | os.PathLike = False,
+    backend: str = "torch",
 ):
     """A tiny random BERT (``"bert"``) or GPT-2 (``"gpt2"``) `TextEncoder` for fast tests (< 0.1 s).
 
     The tokenizer is trained locally on a dozen sentences; the weights are random (seeded). Its
     embeddings mean nothing — it exists to exercise padding, pooling, batching and training code.
+    backend: as `load_encoder`'s ("onnx" exports the tiny model: the notebooks' smoke runs).
     """
     if kind not in ("bert", "gpt2"):
         raise ValueError(f"kind must be 'bert' or 'gpt2', got {kind!r}")
     folder = _tiny_folder(kind, seed, Path(root) if root else cache_root() / "models")
-    return load_encoder(folder, device="cpu", cache=cache)
+    return load_encoder(folder, device="cpu", cache=cache, backend=backend)

@@ -177,3 +177,19 @@ def test_bad_builds_and_searches_are_named(catalogue):
         index.search(queries, 0)
     with pytest.raises(ValueError, match="noise"):
         clustered_vectors(items[:3], 10, noise=-1)
+
+
+def test_reconstruct_returns_what_the_index_stores():
+    rng = np.random.default_rng(5)
+    x = lrc.ann.clustered_vectors(
+        rng.normal(size=(16, 32)).astype(np.float32), 600, noise=0.3, seed=1
+    )
+    for spec in ("Flat", "HNSW16", "IVF8,Flat"):
+        np.testing.assert_array_equal(lrc.VectorIndex(spec).build(x).reconstruct(), x)
+    sq8 = lrc.VectorIndex("SQ8").build(x).reconstruct()
+    step = (x.max(0) - x.min(0)) / 255  # faiss SQ8: 256 levels over each dimension's range
+    assert np.all(np.abs(sq8 - x) <= step / 2 + 1e-6) and np.abs(sq8 - x).max() > 0
+    pq = lrc.VectorIndex("PQ8").build(x).reconstruct()
+    assert pq.shape == x.shape and np.abs(pq - x).mean() > np.abs(sq8 - x).mean()
+    with pytest.raises(RuntimeError, match="build"):
+        lrc.VectorIndex("Flat").reconstruct()
