@@ -68,6 +68,23 @@ def test_top_k_matches_numpy_lexsort_on_random_ties():
         assert idx[row].tolist() == expected.tolist()
 
 
+@pytest.mark.parametrize("levels", [3, 50, 5000])  # wide ties (the full sort) to almost none (topk)
+def test_top_k_matches_numpy_lexsort_on_long_rows(levels):
+    """Rows long enough for top_k's partial selection, with -inf entries and ties at the
+    boundary: the same lists as a stable sort of the whole row (numpy's lexsort)."""
+    rng = np.random.default_rng(levels)
+    scores = rng.integers(0, levels, size=(40, 3000)).astype(np.float32)
+    scores[rng.random(scores.shape) < 0.3] = -np.inf
+    scores[5, 10:] = -np.inf  # a row with fewer than k finite entries
+    for k in (1, 10, 64):
+        idx, val = lrc.top_k(torch.from_numpy(scores), k)
+        for row in range(len(scores)):
+            order = np.lexsort((np.arange(scores.shape[1]), -scores[row]))[:k]
+            want = [int(i) if np.isfinite(scores[row, i]) else -1 for i in order]
+            assert idx[row].tolist() == want, (levels, k, row)
+            np.testing.assert_array_equal(val[row].numpy(), scores[row, order])
+
+
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
