@@ -9,7 +9,8 @@ pooling stay `lrc.forward`'s, so the vectors are the same up to float rounding (
     enc = lrc.load_encoder("minilm", backend="onnx-int8")   # + int8 weights (dynamic quantisation)
 
 What happens on first use: the model is traced with torch's TorchScript exporter (opset 17,
-batch and sequence axes dynamic) into ``<cache_root>/onnx/<key>/model.onnx`` beside a manifest
+batch and sequence axes dynamic; with eager attention where transformers can switch it,
+restored afterwards) into ``<cache_root>/onnx/<key>/model.onnx`` beside a manifest
 holding the file's SHA-256; ``onnx-int8`` then quantises the MatMul weights to int8
 (`onnxruntime.quantization.quantize_dynamic`). Later runs check the hash and reuse the file; a
 file that fails the check is exported again. Weights changed in memory (after fine-tuning) get a
@@ -18,11 +19,12 @@ backend. The session runs on the CPU with as many threads as torch uses.
 
 Torch stays the default: training needs its gradients, and on a GPU torch's kernels are the
 fast path. benchmarks/bench_encode.py measures eager vs graph-optimised vs int8; notebook 09
-(to be written) is to teach them.
+teaches them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
@@ -60,6 +62,39 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _trace_attention(model) -> str:
+    """The attention implementation the export traces: "eager" where transformers can switch a
+    loaded model's implementation (5.x: `set_attn_implementation`), else the model's own (4.x
+    fixes it at load; e.g. "sdpa"). Eager attention is the plain matmul → softmax → matmul
+    graph, which ONNX Runtime runs fast; a traced SDPA call becomes a slower generic subgraph
+    (MiniLM, mixed lengths, this 2-core CPU: 100 vs 78 texts/s — benchmarks/README.md)."""
+    config = getattr(model, "config", None)
+    current = getattr(config, "_attn_implementation", None) or "eager"
+    can_switch = getattr(model, "_can_set_attn_implementation", None)
+    if (
+        current != "eager"
+        and hasattr(model, "set_attn_implementation")
+        and can_switch
+        and can_switch()
+    ):
+        return "eager"
+    return current
+
+
+@contextlib.contextmanager
+def _attention(model, implementation: str):
+    """`model` with `implementation` for the duration of the block, restored afterwards."""
+    current = getattr(getattr(model, "config", None), "_attn_implementation", None) or "eager"
+    if implementation == current:
+        yield
+        return
+    model.set_attn_implementation(implementation)
+    try:
+        yield
+    finally:
+        model.set_attn_implementation(current)
+
+
 class _HiddenStates(torch.nn.Module):
     """The traced function: the base model's last-layer token states for the named inputs."""
 
@@ -84,6 +119,7 @@ class OnnxBackend:
         self.model, self.weights_key, self.quantize = model, weights_key, bool(quantize)
         self.threads = int(threads or torch.get_num_threads())
         self.identity = f"onnx-opset{OPSET}-{'int8' if quantize else 'fp32'}"
+        self.attention = _trace_attention(model)
         probe = forward.make_batch([[0]], 0)
         self.input_names = tuple(forward.model_inputs(model, probe))
         self._session = None
@@ -105,6 +141,7 @@ class OnnxBackend:
             "weights": self.weights_key,
             "inputs": self.input_names,
             "opset": OPSET,
+            "attention": self.attention,
             "torch": torch.__version__.split("+")[0],
             "transformers": transformers.__version__,
         }
@@ -142,7 +179,7 @@ class OnnxBackend:
             options["dynamo"] = False  # the TorchScript exporter: no onnxscript needed
 
         def write(tmp: str) -> None:
-            with torch.no_grad(), warnings.catch_warnings():
+            with torch.no_grad(), warnings.catch_warnings(), _attention(self.model, self.attention):
                 warnings.simplefilter("ignore")  # tracer warnings about Python control flow
                 torch.onnx.export(
                     wrapper,
@@ -156,7 +193,9 @@ class OnnxBackend:
                     **options,
                 )
 
-        self._write_checked(path, write, inputs=list(self.input_names), opset=OPSET)
+        self._write_checked(
+            path, write, inputs=list(self.input_names), opset=OPSET, attention=self.attention
+        )
 
     def _quantized(self, fp32: Path, path: Path) -> None:
         from onnxruntime.quantization import QuantType, quantize_dynamic

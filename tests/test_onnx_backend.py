@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -141,3 +143,13 @@ def test_minilm_onnx_matches_sentence_transformers(cache_dir):
         texts, normalize_embeddings=True
     )
     assert (enc.encode(texts) - torch.from_numpy(theirs)).abs().max().item() < 1e-5
+
+
+def test_export_traces_eager_attention_and_restores_the_model(tiny_bert, cache_dir):
+    model = tiny_bert.model
+    before = model.config._attn_implementation
+    _encoder(tiny_bert, "onnx").encode(TEXTS)
+    assert model.config._attn_implementation == before  # the torch path is left as it was
+    manifest = json.loads(next((cache_dir / "onnx").rglob("model.json")).read_text())
+    switchable = hasattr(model, "set_attn_implementation") and model._can_set_attn_implementation()
+    assert manifest["attention"] == ("eager" if switchable else before)
