@@ -36,6 +36,15 @@ How each domain turns utilities into rows (all share user_id, item_id, timestamp
   0.7 · log(1 + posts_v)) (homophily and prolific accounts): ``RecData.follows``. Each user
   likes n_u ~ LogNormal(log 14, 0.6) posts (4–100, never their own) ∝ exp(s), s including
   δ · [u follows the author]; a like comes Exp(12 h) after the post. Value 1 (a like).
+
+A planted private attribute (e-commerce only, for notebook 10's attribute-inference probe):
+``users.planted_parent`` (0/1) says whether the user is a parent. It is drawn from the hidden
+taste: with s_u = the share of the user's category weight on Toys & Games and Baby & Nursery,
+P(parent) = σ(PARENT_SLOPE · (s_u − PARENT_CENTRE)), from a separate generator
+(``default_rng([PLANTED_STREAM, seed])``) after everything else is built. So it changes no other
+table, split, interaction or hidden truth, no text field mentions it, and it influences no
+behaviour: it is only *correlated* with the tastes the interactions reveal — which is exactly
+what an attacker exploits.
 """
 
 from __future__ import annotations
@@ -71,7 +80,7 @@ from .simulate import (
     standardise_affinity,
 )
 
-__all__ = ["SIZES", "load_bundled"]
+__all__ = ["PLANTED_COL", "SIZES", "load_bundled", "planted_parent"]
 
 EVENT_COL = "event"
 SESSION_COL = "session_id"
@@ -98,6 +107,11 @@ SOCIAL_FOLLOWS, SOCIAL_HOMOPHILY, SOCIAL_OWN = (
     3.0,
     0.8,
 )  # extra follows; cos weight; own-taste share
+PLANTED_COL = "planted_parent"  # notebook 10's private attribute (e-commerce users)
+# the attribute's own generator, default_rng([PLANTED_STREAM, seed]): apart from all else
+PLANTED_STREAM = 20_261_204
+PARENT_CATEGORIES = ("Toys & Games", "Baby & Nursery")
+PARENT_SLOPE, PARENT_CENTRE = 20.0, 0.12  # P(parent) = σ(slope · (share − centre))
 
 
 def load_bundled(domain: str, size: str = "small", seed: int = 0) -> RecData:
@@ -113,7 +127,24 @@ def load_bundled(domain: str, size: str = "small", seed: int = 0) -> RecData:
     num_items, num_users = SIZES[domain][size]
     rng = np.random.default_rng(seed)
     build = {"ecommerce": _ecommerce, "news": _news, "music": _music, "social": _social}[domain]
-    return build(rng, num_items, num_users, f"bundled-{domain}-{size}-seed{seed}")
+    data = build(rng, num_items, num_users, f"bundled-{domain}-{size}-seed{seed}")
+    if domain == "ecommerce":  # last, from its own generator: nothing above moves
+        data.users[PLANTED_COL] = planted_parent(data.truth, seed)
+    return data
+
+
+def planted_parent(truth: SimTruth, seed: int) -> np.ndarray:
+    """The planted private attribute of e-commerce users (0/1 per user, int64): P(parent) =
+    σ(PARENT_SLOPE · (s_u − PARENT_CENTRE)), s_u = the user's share of hidden category weight on
+    `PARENT_CATEGORIES`; drawn from ``default_rng([PLANTED_STREAM, seed])`` (notebook 10)."""
+    names = list(truth.feature_names)
+    category = [k for k, n in enumerate(names) if n.startswith("category=")]
+    family = [names.index(f"category={c}") for c in PARENT_CATEGORIES]
+    weights = truth.user_weights
+    share = weights[:, family].sum(1) / weights[:, category].sum(1)  # (U,)
+    prob = 1.0 / (1.0 + np.exp(-PARENT_SLOPE * (share - PARENT_CENTRE)))
+    draw = np.random.default_rng([PLANTED_STREAM, seed]).random(len(share))
+    return (draw < prob).astype(np.int64)
 
 
 # ---------------------------------------------------------------------------- shared pieces
