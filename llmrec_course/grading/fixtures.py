@@ -831,3 +831,53 @@ def boxed(out, args):
     ("no setting reaches the target") crosses as data instead of reading as an unwritten body
     (a check that boxes one call also makes an unboxed one, which an unwritten body fails)."""
     return {"returned": out}
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignment 11 (robustness and overfitting): what the package's own training loop makes of a
+# given validation curve, the truth beside an independent loop for early stopping.
+
+
+class _ScriptedCurve:
+    """A trainable (the protocol of `lrc.fit`) whose validation score after its e-th evaluation
+    is ``scores[e]``, whatever it learns: one weight, a loss that moves it a little."""
+
+    def __init__(self, scores):
+        import torch
+
+        self.scores, self.evaluations = [float(s) for s in scores], 0
+        self.module = torch.nn.Linear(1, 1, bias=False)
+
+    def training_batches(self, data, config, epoch):
+        return [0]
+
+    def training_loss(self, batch):
+        return (self.module.weight**2).sum()
+
+    def parameter_groups(self, config):
+        from ..train import parameter_groups
+
+        return parameter_groups(config, [], self.module.parameters())
+
+    def validation_score(self, valid):
+        score = self.scores[self.evaluations]
+        self.evaluations += 1
+        return score
+
+
+def fit_early_stopping(valid_scores, patience) -> tuple[int, int]:
+    """(best epoch, epochs run), both 1-based, of `lrc.fit` validating every epoch with
+    ``early_stopping_patience=patience`` on a model whose validation curve is `valid_scores`
+    (`History.best_epoch` is 0-based: one is added)."""
+    from ..train import TrainConfig, fit
+
+    config = TrainConfig(
+        num_epochs=len(valid_scores),
+        early_stopping_patience=patience,
+        device="cpu",
+        amp=False,
+        progress=False,
+        seed=0,
+    )
+    history = fit(_ScriptedCurve(valid_scores), None, config, valid="scripted")
+    return history.best_epoch + 1, len(history.epoch_score)
