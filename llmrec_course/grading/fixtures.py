@@ -881,3 +881,13 @@ def fit_early_stopping(valid_scores, patience) -> tuple[int, int]:
     )
     history = fit(_ScriptedCurve(valid_scores), None, config, valid="scripted")
     return history.best_epoch + 1, len(history.epoch_score)
+
+
+# ---------------------------------------------------------------------------------------------
+# Assignment 10 (privacy): a seeded NumPy generator built in the learner's process, so a check
+# can hand their noisy step its randomness (and hand the same seed twice).
+
+
+def numpy_generator(seed: int = 0) -> np.random.Generator:
+    """``np.random.default_rng(seed)``: the `rng` argument a check passes to a learner's function."""
+    return np.random.default_rng(int(seed))
