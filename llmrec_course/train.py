@@ -81,6 +81,8 @@ class TrainConfig:
     max_grad_norm: clip the global gradient norm to this (None: no clipping).
     dropout: set every dropout probability of the module to this (None: keep the model's own).
     early_stopping_patience: stop after this many evaluations without improvement (None: never).
+    restore_best: at the end, put back the best validated state (True) or keep the last one
+    (False: training with no selection on validation — notebook 11's "no cure" baseline).
     eval_every: validate every this many epochs (and after the last one).
     metric: the validation metric ("ndcg@10", "recall@20", "mrr", ...), larger is better.
     device: "auto" picks cuda > mps > cpu. amp: mixed precision, used on CUDA only.
@@ -103,6 +105,7 @@ class TrainConfig:
     max_grad_norm: float | None = 1.0
     dropout: float | None = None
     early_stopping_patience: int | None = 2
+    restore_best: bool = True
     eval_every: int = 1
     metric: str = "ndcg@10"
     seed: int = 0
@@ -661,7 +664,7 @@ def _train(model, module, data, config: TrainConfig, valid, device: torch.device
                 break
     finally:
         bar.close()
-    if best_state is not None:
+    if best_state is not None and config.restore_best:
         _restore(module, best_state)
     module.eval()
     return history

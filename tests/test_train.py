@@ -295,6 +295,23 @@ def test_early_stopping_restores_the_best_state(tmp_path):
     assert not list(ckpt.glob(".*"))  # no temporary files left behind
 
 
+def test_restore_best_false_keeps_the_last_state():
+    model = Peaks()
+    config = cfg(
+        num_epochs=6,
+        lr_encoder=0.1,
+        weight_decay=0.0,
+        early_stopping_patience=None,
+        restore_best=False,
+    )
+    hist = fit(model, None, config, valid="valid")
+    best = int(np.argmax([-((w - 0.25) ** 2) for w in model.seen_w]))
+    assert hist.best_epoch == best < len(model.seen_w) - 1  # a best earlier than the end...
+    final = float(model.module["encoder"].weight.detach())
+    assert final == model.seen_w[-1] != model.seen_w[best]  # ... and the last state kept
+    assert len(hist.epoch_score) == 6 and not hist.stopped_early
+
+
 def test_eval_every_and_history_frames():
     model = Toy()
     hist = fit(model, None, cfg(num_epochs=4, batch_size=4, eval_every=3), valid="valid")
