@@ -883,8 +883,8 @@ for u, user in zip(chosen_users, user_ids):
 # follow graph's two terms, a per-user z-scored text + graph blend, an MMR re-ranker that
 # widens a list, and recall inside and beyond the circle, graded on networks you never see.
 #
-# **Next:** 09 · Serving (being written): from a notebook model to an index that answers in
-# milliseconds.
+# **Next:** [09 · Serving at scale](09_serving_at_scale.ipynb): from a notebook model to an
+# index that answers in milliseconds.
 
 # %%
 def row(frame, name):
