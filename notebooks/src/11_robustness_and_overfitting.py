@@ -507,7 +507,8 @@ shift_table.round(4)
 # adjacent-letter typo and the share of words it changed, a per-user z-scored ensemble, and
 # early stopping exactly as `lrc.fit` does it.
 #
-# **Course complete.** Back to the [course map](README.md).
+# **Next:** nothing — the course is complete. Back to the [course map](README.md), or on to the
+# open questions in section 6.
 
 # %%
 def row(frame, name):
