@@ -38,6 +38,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 import llmrec_course as lrc
 from llmrec_course import robustness as rb
 from llmrec_course.models import Blend, Popularity, TfidfContent, TwoTower, ZeroShotContent
+from llmrec_course.models.content import user_histories
 
 # %% tags=["parameters"]
 PROFILE = "auto"  # "smoke" (tests, seconds) | "cpu" (a laptop, minutes) | "gpu" (Colab) | "auto"
@@ -409,9 +410,16 @@ curve_table.round(4)
 music = lrc.course.load_data("bundled", bundled="music", real="lastfm-2k", size=settings["size"], seed=SEED)
 m_split = lrc.data.leave_last_out(music)
 m_seen = lrc.protocol.exclusions(m_split.train, m_split.valid)
-m_items = clean["two-tower"].encode_items(m_split.train.item_text())  # the shop's item tower on tracks
-m_hist = m_split.train.interaction_matrix()
-m_users = torch.nn.functional.normalize(torch.from_numpy(m_hist @ m_items.numpy()).float(), dim=1)  # history means
+shop_tower = clean["two-tower"]
+m_items = shop_tower.encode_items(m_split.train.item_text())  # the shop's item tower on tracks
+# its user tower on listeners: the mean of the last max_history unique history items, as the
+# tower builds it in fit (the same `user_histories` call), then normalised (`lrc.user_profile`)
+indptr, hist_items, _ = user_histories(m_split.train, shop_tower.positive_threshold, unique=True)
+m_users = torch.zeros(music.num_users, m_items.shape[1])
+for u in range(music.num_users):
+    last = hist_items[indptr[u]: indptr[u + 1]][-shop_tower.max_history:]
+    if len(last):
+        m_users[u] = lrc.user_profile(m_items[torch.from_numpy(last)], normalize=True)
 
 
 def shop_tower_scores(user_idx):
