@@ -1,6 +1,7 @@
 """Encoding speed: `TextEncoder.encode` vs sentence-transformers' `encode`, same model, same process.
 
     python benchmarks/bench_encode.py [--model minilm] [--rounds 3] [--short 2000] [--mixed 500] [--no-onnx]
+    python benchmarks/bench_encode.py --budgets 16384,8192,4096,2048,1024   # the token-budget sweep
 
 Contenders: ours on the torch path, ours on ONNX Runtime (`backend="onnx"`, and `"onnx-int8"`),
 sentence-transformers' default (torch) backend and, where it installs, its own ONNX backend. All
@@ -9,6 +10,10 @@ noise hits both alike; the best round of each is reported, with the ratio ours/t
 sentences per second. Then the on-disk cache: the same mixed texts encoded cold (into an empty
 cache) and again from the cache. Texts are generated from a fixed vocabulary (seeded), so every
 run measures the same work. Results go in benchmarks/README.md.
+
+--budgets: instead, our torch path at each token budget per batch (`TextEncoder.token_budget`,
+the padded tokens a batch may hold), against sentence-transformers in the same alternating
+rounds (benchmarks/README.md, "The token budget").
 """
 
 from __future__ import annotations
@@ -61,7 +66,13 @@ def main(argv: list[str] | None = None) -> int:
         "--mixed", type=int, default=500, help="number of mixed-length (30–180 token) texts"
     )
     parser.add_argument("--no-onnx", action="store_true", help="the torch path only")
+    parser.add_argument(
+        "--budgets", default=None, help="comma-separated token budgets: sweep them (torch path)"
+    )
     args = parser.parse_args(argv)
+    budgets = [int(b) for b in args.budgets.split(",")] if args.budgets else []
+    if any(b < 1 for b in budgets):
+        parser.error(f"--budgets must be positive integers, got {args.budgets!r}")
 
     from sentence_transformers import SentenceTransformer
 
@@ -70,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     theirs = SentenceTransformer(folder, device="cpu")
     theirs.max_seq_length = ours.max_length
     contenders = {"ours": ours}
-    if not args.no_onnx:
+    for budget in budgets:  # the sweep: ours at each budget (the default stays as "ours")
+        enc = lrc.load_encoder(args.model, device="cpu", cache=False)
+        enc.token_budget = budget
+        contenders[f"ours@{budget}"] = enc
+    if not args.no_onnx and not budgets:
         for backend in ("onnx", "onnx-int8"):
             start = time.perf_counter()
             enc = lrc.load_encoder(args.model, device="cpu", cache=False, backend=backend)
@@ -80,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             contenders[f"ours-{backend}"] = enc
     contenders["sentence-transformers"] = theirs
-    if not args.no_onnx:
+    if not args.no_onnx and not budgets:
         try:  # sentence-transformers' own ONNX backend (needs optimum; exports on first load)
             contenders["st-onnx"] = SentenceTransformer(folder, device="cpu", backend="onnx")
             contenders["st-onnx"].max_seq_length = ours.max_length
@@ -145,6 +160,18 @@ def main(argv: list[str] | None = None) -> int:
         label: speed[label, "ours"] / speed[label, "sentence-transformers"]
         for label in ("short", "mixed")
     }
+    if budgets:
+        print(f"default CPU budget: {ours.token_budget} (TextEncoder's default on the CPU)")
+        for budget in budgets:
+            print(
+                f"budget {budget:6d}: "
+                + "   ".join(
+                    f"{label} {speed[label, f'ours@{budget}']:7.1f} sent/s "
+                    f"({speed[label, f'ours@{budget}'] / speed[label, 'ours']:.2f}x the default)"
+                    for label in ("short", "mixed")
+                )
+            )
+        return 0
 
     with tempfile.TemporaryDirectory() as tmp:
         cached = lrc.load_encoder(args.model, device="cpu", cache=tmp)

@@ -100,7 +100,7 @@ class TextEncoder:
         if tokenizer.pad_token_id is None:  # GPT-style tokenizers often have no pad token
             tokenizer.pad_token = tokenizer.eos_token
         # Padded tokens per batch: big enough to keep the matmuls busy, small enough for the caches.
-        self.token_budget = token_budget or forward.default_token_budget(self.device)
+        self.token_budget = token_budget or (16384 if self.device.type == "cpu" else 65536)
         self.max_padding = 0.1  # close a batch before its padding exceeds this share
         self.backend = None  # made on first use by `_backend`
         self._cache_setting = cache

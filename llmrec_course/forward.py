@@ -197,20 +197,6 @@ def make_batch(
     )
 
 
-# Padded tokens per batch when the caller gives none. On a GPU big batches keep the device busy;
-# on a 2-core CPU a smaller one is faster (the activations stay in cache): MiniLM encoded
-# 1.2-1.4x more texts per second at 4,096 than at 16,384 on both machine types measured
-# (benchmarks/README.md, "Token budget"), and 2,048-1,024 were no faster again.
-CPU_TOKEN_BUDGET = 4096
-GPU_TOKEN_BUDGET = 65536
-
-
-def default_token_budget(device: torch.device | str) -> int:
-    """The token budget per batch used when none is given: `CPU_TOKEN_BUDGET` on the CPU,
-    `GPU_TOKEN_BUDGET` elsewhere."""
-    return CPU_TOKEN_BUDGET if torch.device(device).type == "cpu" else GPU_TOKEN_BUDGET
-
-
 def length_batches(
     lengths: np.ndarray,
     token_budget: int,
@@ -330,7 +316,7 @@ def encode_ids(
     pad_id: int,
     pooling: str,
     left: bool = False,
-    token_budget: int | None = None,
+    token_budget: int = 16384,
     max_padding: float = 0.1,
     batch_size: int | None = None,
     device: torch.device | str | None = None,
@@ -340,16 +326,13 @@ def encode_ids(
 
     Texts go in `length_batches` (longest first); rows come back in input order. `device`:
     where the batches go (default: the model's parameters' device). on_batch(n): called after
-    each batch with its size (progress bars). token_budget: padded tokens per batch (default:
-    `default_token_budget(device)`).
+    each batch with its size (progress bars).
     """
     model = getattr(model_or_backend, "model", model_or_backend)
     if not ids:  # nothing to encode: an empty (0, d) block
         return torch.zeros(0, int(model.config.hidden_size), dtype=torch.float32)
     if device is None:
         device = next(model.parameters()).device
-    if token_budget is None:
-        token_budget = default_token_budget(device)
     lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
     out = None
     with torch.no_grad():

@@ -23,13 +23,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.stats import rankdata
 
-from . import protocol
 from .data.schema import ITEM_COL, USER_COL, VALUE_COL, RecData
 from .models.base import Recommender, check_positive_ints
 
 __all__ = [
     "attack_auc",
-    "weighted_auc",
     "attribute_probe",
     "membership_attack",
     "membership_pairs",
@@ -46,30 +44,6 @@ def attack_auc(member_scores: np.ndarray, non_member_scores: np.ndarray) -> floa
         raise ValueError(f"attack_auc needs members and non-members, got {len(pos)} and {len(neg)}")
     ranks = rankdata(np.concatenate([pos, neg]))  # 1-based, ties averaged
     return float((ranks[: len(pos)].sum() - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
-
-
-def weighted_auc(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """`attack_auc` with each pair weighted, for many weightings at once → (B,) float64.
-
-    scores, labels (P,); weights (B, P) ≥ 0 (e.g. bootstrap counts). AUC_b = Σ over member i and
-    non-member j of w_bi w_bj ([s_i > s_j] + ½[s_i = s_j]) / (Σ_i w_bi · Σ_j w_bj); NaN where a
-    weighting gives no member or no non-member. With all weights 1 it is `attack_auc`."""
-    scores = np.asarray(scores, dtype=np.float64).ravel()
-    member = np.asarray(labels).ravel() == 1
-    weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
-    if weights.shape[1] != len(scores) or len(member) != len(scores):
-        raise ValueError(
-            f"weighted_auc: {len(scores)} scores, {len(member)} labels, weights {weights.shape}"
-        )
-    _, group = np.unique(scores, return_inverse=True)  # equal scores share a group (ties)
-    num_groups = int(group.max()) + 1 if len(group) else 0
-    pos = np.zeros((len(weights), num_groups))
-    neg = np.zeros((len(weights), num_groups))
-    np.add.at(pos.T, group[member], weights[:, member].T)
-    np.add.at(neg.T, group[~member], weights[:, ~member].T)
-    below = np.cumsum(neg, axis=1) - neg  # non-member weight with a strictly lower score
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (pos * (below + 0.5 * neg)).sum(1) / (pos.sum(1) * neg.sum(1))
 
 
 def membership_pairs(
@@ -122,16 +96,11 @@ def membership_attack(
     max_pairs: int = 2000,
     seed: int = 0,
     leave_item_out: bool = False,
-    n_boot: int = 1000,
-    level: float = 0.95,
 ) -> dict[str, float]:
-    """The score-threshold attack on `model` → {"auc", "auc_lo", "auc_hi", "advantage", "pairs"}.
+    """The score-threshold attack on `model` → {"auc", "advantage", "pairs"}.
 
     advantage = 2·AUC − 1 (0: no leak). leave_item_out: score with each user's history minus
-    the candidate item (needs ``model.score_pairs``, e.g. `lrc.privacy.DPTwoTower`).
-    auc_lo, auc_hi: the percentile bootstrap interval (`level`, `n_boot` samples) of the AUC,
-    resampling *users* with all their pairs (one user's pairs are not independent), with the
-    bootstrap weights of `lrc.protocol.resample_weights` (seeded by `seed`)."""
+    the candidate item (needs ``model.score_pairs``, e.g. `lrc.privacy.DPTwoTower`)."""
     users, items, labels = membership_pairs(train, heldout, max_pairs, seed)
     if leave_item_out:
         if not hasattr(model, "score_pairs"):
@@ -144,17 +113,7 @@ def membership_attack(
         unique, row = np.unique(users, return_inverse=True)
         scores = model.score_indices(unique)[row, items].astype(np.float64)  # (P,)
     auc = attack_auc(scores[labels == 1], scores[labels == 0])
-    check_positive_ints(n_boot=n_boot)
-    who, slot = np.unique(users, return_inverse=True)  # the users in the pairs
-    per_user = protocol.resample_weights(len(who), n_boot, seed)  # (n_boot, users)
-    lo, hi = protocol._interval(weighted_auc(scores, labels, per_user[:, slot]), level)
-    return {
-        "auc": auc,
-        "auc_lo": lo,
-        "auc_hi": hi,
-        "advantage": 2 * auc - 1,
-        "pairs": int(len(labels)),
-    }
+    return {"auc": auc, "advantage": 2 * auc - 1, "pairs": int(len(labels))}
 
 
 def attribute_probe(

@@ -256,12 +256,11 @@ class PrefixBackend:
         ids: list[list[int]],
         pad_id: int,
         left: bool = False,
-        token_budget: int | None = None,
+        token_budget: int = 16384,
         max_padding: float = 0.1,
     ) -> int:
         """Store the prefix states of the texts in `ids` not stored yet; returns how many tokens
-        were added. They are computed in `forward.length_batches` (token_budget, max_padding;
-        the budget defaults to `forward.default_token_budget` of the model's device).
+        were added. They are computed in `forward.length_batches` (token_budget, max_padding).
         Raises `PrefixCacheFull` (adding nothing) when they would not fit."""
         new = list(dict.fromkeys(tuple(x) for x in ids if tuple(x) not in self._rows))
         lengths = np.fromiter((len(x) for x in new), dtype=np.int64, count=len(new))
@@ -279,8 +278,6 @@ class PrefixBackend:
         store[: self.num_tokens] = self._store
         starts = self.num_tokens + np.concatenate([[0], np.cumsum(lengths)[:-1]])
         device = next(self.model.parameters()).device
-        if token_budget is None:
-            token_budget = forward.default_token_budget(device)
         for rows in forward.length_batches(lengths, token_budget, max_padding):
             batch = forward.make_batch([list(new[i]) for i in rows], pad_id, left).to(device)
             states = prefix_states(self.model, batch, self.n_layers).float().cpu()  # (b, T, d)

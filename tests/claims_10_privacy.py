@@ -28,20 +28,12 @@ def claims(m: dict) -> dict:
             and dp[label]["epsilon"] >= 0.98 * float(label.split("= ")[1])
             for label in private
         ),
-        "NDCG@10 falls as ε shrinks, down to a floor below popularity": all(
-            dp[a]["ndcg@10"] >= dp[b]["ndcg@10"]
-            or max(dp[a]["ndcg@10"], dp[b]["ndcg@10"]) < refs["popularity"]["ndcg@10"]
-            for a, b in zip(eps, eps[1:])
-        )
-        and dp[eps[0]]["ndcg@10"] > dp[eps[-1]]["ndcg@10"],
-        "the loosest ε costs nothing this evaluation can see (interval includes 0)": (
-            dp[eps[0]]["ndcg@10_diff_lo"] <= 0 <= dp[eps[0]]["ndcg@10_diff_hi"]
+        "NDCG@10 falls as ε shrinks": all(
+            dp[a]["ndcg@10"] >= dp[b]["ndcg@10"] for a, b in zip(eps, eps[1:])
         ),
-        "clipping alone costs less than any ε ≤ 1": all(
-            dp[CLIP]["ndcg@10"] > dp[f"ε = {e:g}"]["ndcg@10"] for e in m["epsilons"] if e <= 1
-        ),
-        "every row's learning rate was chosen from the same grid of at least two": (
-            len(m["lrs"]) >= 2 and all(dp[label]["lr"] in m["lrs"] for label in dp)
+        "clipping alone and the loosest ε cost nothing this evaluation can see": all(
+            dp[label]["ndcg@10_diff_lo"] <= 0 <= dp[label]["ndcg@10_diff_hi"]
+            for label in (CLIP, eps[0])
         ),
         "ε ≤ 1 costs NDCG@10 (interval below 0) and falls below popularity": all(
             dp[f"ε = {e:g}"]["ndcg@10_diff_hi"] < 0
@@ -52,10 +44,9 @@ def claims(m: dict) -> dict:
         "membership from the history as served stays high at every ε (AUC > 0.65)": all(
             r["AUC, history as served"] > 0.65 for r in mem.values()
         ),
-        "with the candidate left out, the weights leak without noise (interval above 0.5) "
-        "and not with DP (interval reaches 0.5 or below)": (
-            all(mem[label]["left-out lo"] > 0.5 for label in (NO_DP, CLIP))
-            and all(mem[label]["left-out lo"] <= 0.5 for label in private)
+        "with the candidate left out, the weights leak without DP and not with it": (
+            mem[NO_DP]["AUC, candidate left out"] > 0.55
+            and all(mem[label]["AUC, candidate left out"] < 0.52 for label in private)
         ),
         "every kind of user vector reveals the planted attribute (probe AUC > 0.55)": all(
             probe[label]["auc"] > 0.55 for label in vectors

@@ -139,31 +139,6 @@ def test_token_budget_batches(tiny_bert):
     assert enc.num_batches(texts, batch_size=1) == len(texts)
 
 
-def test_default_token_budget_reaches_every_batching_path(tiny_bert, monkeypatch):
-    """The encoder, `forward.encode_ids` and the prefix cache batch by one default budget."""
-    assert lrc.forward.default_token_budget("cpu") == lrc.forward.CPU_TOKEN_BUDGET
-    assert lrc.forward.default_token_budget("meta") == lrc.forward.GPU_TOKEN_BUDGET
-    assert tiny_bert.token_budget == lrc.forward.CPU_TOKEN_BUDGET
-    monkeypatch.setattr(lrc.forward, "CPU_TOKEN_BUDGET", 24)  # tiny: several texts per batch
-    texts = [("word " * (1 + n % 5)).strip() for n in range(30)]  # 5 lengths, 6 texts each
-    ids = tiny_bert.tokenize(texts, 64)
-    lengths = np.array([len(x) for x in ids])
-    expected = [len(b) for b in lrc.forward.length_batches(lengths, 24)]
-    assert 1 < len(expected) < len(texts)
-    sizes = []
-    lrc.forward.encode_ids(tiny_bert.model, ids, 0, "mean", on_batch=sizes.append)
-    assert sizes == expected
-    enc = lrc.embed.TextEncoder(tiny_bert.model, tiny_bert.tokenizer, name="t", cache=False)
-    assert enc.token_budget == 24 and enc.num_batches(texts) == len(expected)
-    seen = []
-    real = lrc.forward.length_batches
-    monkeypatch.setattr(
-        lrc.forward, "length_batches", lambda n, b, *a, **k: seen.append(b) or real(n, b, *a, **k)
-    )
-    lrc.prefix.PrefixBackend(tiny_bert.model, 1).add(ids, 0)
-    assert seen == [24]
-
-
 def test_cache_roundtrip_and_corruption(tiny_bert, tmp_path):
     enc = lrc.embed.TextEncoder(
         tiny_bert.model, tiny_bert.tokenizer, name="t", identity="tiny-test", cache=tmp_path

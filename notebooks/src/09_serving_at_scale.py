@@ -59,7 +59,7 @@ settings = lrc.course.settings(
                       encode_texts=64, n_boot=100),
         "cpu": dict(encoder="minilm", size="small", max_length=64, tower_epochs=5, requests=400,
                     batch_sizes=(1, 4, 16, 64, 256), scale_sizes=(10_000, 100_000), scale_queries=500,
-                    encode_texts=240, n_boot=1000),
+                    encode_texts=400, n_boot=1000),
         "gpu": dict(encoder="minilm", size="medium", max_length=64, tower_epochs=10, requests=2000,
                     batch_sizes=(1, 4, 16, 64, 256, 1024), scale_sizes=(10_000, 100_000, 1_000_000),
                     scale_queries=1000, encode_texts=2000, n_boot=1000),

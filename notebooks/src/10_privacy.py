@@ -48,12 +48,12 @@ settings = lrc.course.settings(
     PROFILE,
     {
         # encoder "tiny-bert": a random 2-block BERT (tests only: it runs the code, learns nothing)
-        "smoke": dict(encoder="tiny-bert", size="small", epochs=2, epsilons=(3.0,), lrs=(0.01, 0.03),
-                      fed_rounds=2, fed_local_steps=2, n_boot=100),
-        "cpu": dict(encoder="minilm", size="small", epochs=10, epsilons=(10.0, 3.0, 1.0, 0.3), lrs=(0.01, 0.03),
-                    fed_rounds=10, fed_local_steps=5, n_boot=1000),
+        "smoke": dict(encoder="tiny-bert", size="small", epochs=2, epsilons=(3.0,), fed_rounds=2,
+                      fed_local_steps=2, n_boot=100),
+        "cpu": dict(encoder="minilm", size="small", epochs=10, epsilons=(10.0, 3.0, 1.0, 0.3), fed_rounds=10,
+                    fed_local_steps=5, n_boot=1000),
         "gpu": dict(encoder="minilm", size="medium", epochs=10, epsilons=(30.0, 10.0, 3.0, 1.0, 0.3),
-                    lrs=(0.003, 0.01, 0.03), fed_rounds=20, fed_local_steps=5, n_boot=1000),
+                    fed_rounds=20, fed_local_steps=5, n_boot=1000),
     },
     data=DATA,
 )
@@ -129,28 +129,17 @@ lrc.course.show_source(lrc.models.frozen_head.FrozenHeadTwoTower.batch_losses)
 # $\delta = 1/(10U)$). Each run below asks for a target $\varepsilon$ and gets the noise
 # multiplier $\sigma$ that spends exactly that in its steps. Two references beside them: the
 # same loop without noise or clipping (ε = ∞), and with clipping only.
-#
-# A fair curve gives every row the same tuning: each one's learning rate is chosen from
-# `lrs` on the validation split (the best rate without noise is not the best with it — noise
-# favours smaller steps). Strictly, that choice is itself computed from the data and spends
-# privacy too; tuning over a small grid costs a small, boundable extra ε (Papernot and
-# Steinke, "Hyperparameter tuning with Rényi differential privacy", ICLR 2022) that the ε
-# column below does not include.
 
 # %%
-configs = {"no DP (σ = 0, no clipping)": dict(noise_multiplier=0.0, max_grad_norm=None),
-           "clipping only (σ = 0, C = 1)": dict(noise_multiplier=0.0, max_grad_norm=1.0)}
+common = dict(num_epochs=settings["epochs"], seed=SEED)
+runs = {"no DP (σ = 0, no clipping)": DPTwoTower(encoder, noise_multiplier=0.0, max_grad_norm=None, **common),
+        "clipping only (σ = 0, C = 1)": DPTwoTower(encoder, noise_multiplier=0.0, max_grad_norm=1.0, **common)}
 for eps in settings["epsilons"]:
-    configs[f"ε = {eps:g}"] = dict(noise_multiplier=None, target_epsilon=eps)
-seen = train.interaction_matrix()
-runs, fit_seconds, valid_ndcg = {}, {}, {}
-for label, config in configs.items():
+    runs[f"ε = {eps:g}"] = DPTwoTower(encoder, noise_multiplier=None, target_epsilon=eps, **common)
+dp_rows, fit_seconds = {}, {}
+for label, model in runs.items():
     start = time.perf_counter()
-    for lr in settings["lrs"]:  # the same grid for every row, chosen on validation
-        model = DPTwoTower(encoder, lr=lr, num_epochs=settings["epochs"], seed=SEED, **config).fit(train)
-        valid_ndcg[label, lr] = lrc.protocol.validation_metric(model.score_indices, valid, seen, "ndcg@10")
-        if label not in runs or valid_ndcg[label, lr] > valid_ndcg[label, runs[label].lr]:
-            runs[label] = model
+    model.fit(train)
     fit_seconds[label] = time.perf_counter() - start
 refs = {"popularity": Popularity().fit(train), "zero-shot MiniLM": ZeroShotContent(encoder).fit(train)}
 dp_table = lrc.compare({**runs, **refs}, split, reference="no DP (σ = 0, no clipping)", ks=(10,),
@@ -159,12 +148,10 @@ for label, model in runs.items():
     dp_table.loc[label, "ε"] = model.epsilon_
     dp_table.loc[label, "σ"] = model.noise_multiplier_
     dp_table.loc[label, "steps"] = model.steps_
-    dp_table.loc[label, "lr (chosen)"] = model.lr
-    dp_table.loc[label, "valid NDCG@10"] = valid_ndcg[label, model.lr]
     dp_table.loc[label, "clipped share (last epoch)"] = model.clipped_share_[-1] if model.clipped_share_ else np.nan
-    dp_table.loc[label, "fit s"] = fit_seconds[label]  # every lr of the grid
+    dp_table.loc[label, "fit s"] = fit_seconds[label]
 dp_view = dp_table[["ndcg@10", "ndcg@10_lo", "ndcg@10_hi", "ndcg@10_diff", "ndcg@10_diff_lo", "ndcg@10_diff_hi",
-                    "ε", "σ", "steps", "lr (chosen)", "valid NDCG@10", "clipped share (last epoch)", "fit s"]]
+                    "ε", "σ", "steps", "clipped share (last epoch)", "fit s"]]
 print(f"q = {runs['no DP (σ = 0, no clipping)'].sample_rate_:.3f} (users per step / users), "
       f"δ = {runs['no DP (σ = 0, no clipping)'].delta_:.1e}")
 dp_view.round(4)
@@ -185,16 +172,12 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Read the curve from right to left: at a loose budget (ε = 10) the model stays within its
-# interval of the non-private one; as ε shrinks the noise swamps the signal, and below some
-# budget the model is worse than popularity — which needs no training and is itself nearly
-# private (one user moves an item's count by one). There the curve reaches a floor: at
-# ε = 1 and below, the strict budgets differ by less than their intervals. That is the honest
-# cost of DP on a small dataset: the noise is fixed by $C$ and $\sigma$, the signal grows with
-# the number of users, so DP is far cheaper for a service with millions of users than for 600.
-# Clipping alone already costs some NDCG (compare its row with no DP): bounding each user's
-# gradient to $C$ shortens the steps of exactly the users with the most to teach — less than
-# any strict budget costs, but not nothing.
+# Read the curve from right to left: at a loose budget (ε = 10) the model is close to the
+# non-private one; as ε shrinks the noise swamps the signal, and below some budget the model
+# is worse than popularity — which needs no training and is itself nearly private (one user
+# moves an item's count by one). That is the honest cost of DP on a small dataset: the noise
+# is fixed by $C$ and $\sigma$, the signal grows with the number of users, so DP is far cheaper
+# for a service with millions of users than for 600. Clipping alone costs little here.
 #
 # ## 3. What a model's vectors leak
 #
@@ -203,9 +186,7 @@ plt.show()
 # that guess over balanced pairs (training interactions against the same users' later,
 # held-out ones) measures the leak — 0.5 is none. Two versions: the user vector as the model
 # builds it (from the user's history, the candidate included), and with the candidate left
-# out of the history, which isolates what the *trained weights* remember. Each AUC comes with
-# its 95 % bootstrap interval over users (a user's pairs are resampled together), so "above
-# chance" means the interval excludes 0.5.
+# out of the history, which isolates what the *trained weights* remember.
 
 # %%
 attack_rows = {}
@@ -213,10 +194,7 @@ for label, model in runs.items():
     full = lrc.leakage.membership_attack(model, train, test, seed=SEED)
     left_out = lrc.leakage.membership_attack(model, train, test, seed=SEED, leave_item_out=True)
     attack_rows[label] = {"ε": model.epsilon_, "AUC, history as served": full["auc"],
-                          "served lo": full["auc_lo"], "served hi": full["auc_hi"],
-                          "AUC, candidate left out": left_out["auc"],
-                          "left-out lo": left_out["auc_lo"], "left-out hi": left_out["auc_hi"],
-                          "pairs": full["pairs"]}
+                          "AUC, candidate left out": left_out["auc"], "pairs": full["pairs"]}
 attack_table = pd.DataFrame(attack_rows).T
 attack_table.round(3)
 
@@ -226,8 +204,7 @@ attack_table.round(3)
 # the trained weights (and everything computed from them alone), not a vector computed from a
 # user's data at serving time — which must itself be protected like the data (access control,
 # encryption, §5). The second column is what the weights remember about individual
-# interactions: above chance without noise (the interval excludes 0.5), and at or below
-# chance once noise is added.
+# interactions: above 0.5 without DP, and at or below chance once noise is added.
 #
 # **Attribute inference.** The bundled shop plants a private attribute for exactly this
 # test: `users.planted_parent` (is the shopper a parent?), correlated with their hidden taste
@@ -387,10 +364,9 @@ lrc.course.record_metrics(
         "reidentification": {str(k): float(v) for k, v in reid.items()},
         "dp": {label: {**row(dp_table, label, NDCG_KEYS), "epsilon": float(runs[label].epsilon_)
                        if np.isfinite(runs[label].epsilon_) else None,
-                       "sigma": float(runs[label].noise_multiplier_), "lr": runs[label].lr} for label in runs},
+                       "sigma": float(runs[label].noise_multiplier_)} for label in runs},
         "references": {label: row(dp_table, label, NDCG_KEYS) for label in refs},
         "epsilons": list(settings["epsilons"]),
-        "lrs": list(settings["lrs"]),
         "membership": {label: {k: float(v) for k, v in r.items() if np.isfinite(v)}
                        for label, r in attack_table.iterrows()},
         "probe": {label: {k: float(v) for k, v in r.items()} for label, r in probe_table.iterrows()},
