@@ -70,9 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         "--budgets", default=None, help="comma-separated token budgets: sweep them (torch path)"
     )
     args = parser.parse_args(argv)
-    budgets = [int(b) for b in args.budgets.split(",")] if args.budgets else []
+    try:
+        budgets = [int(b) for b in args.budgets.split(",")] if args.budgets else []
+    except ValueError:
+        budgets = [0]  # reported just below
     if any(b < 1 for b in budgets):
-        parser.error(f"--budgets must be positive integers, got {args.budgets!r}")
+        parser.error(f"--budgets must be comma-separated positive integers, got {args.budgets!r}")
 
     from sentence_transformers import SentenceTransformer
 
